@@ -1,0 +1,1 @@
+"""broekzak gateway: channels, conversations, handoff and the worker inbox."""

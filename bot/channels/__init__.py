@@ -1,0 +1,1 @@
+"""Channels: verify, parse, de-duplicate, persist and acknowledge; deliver replies."""

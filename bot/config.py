@@ -1,0 +1,257 @@
+"""All configuration of broekzak in one typed place, read from the environment and .env.
+
+Nothing here runs at import time: call :func:`load_settings` from an entry point and pass
+the result on. Every variable is documented in .env.example.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DAY_NAMES = ("ma", "di", "wo", "do", "vr", "za", "zo")
+DAY_NAMES_LONG = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One opening interval on a day, e.g. 14:00–22:00."""
+
+    start: time
+    end: time
+
+    def label(self) -> str:
+        """Render as '14:00–22:00'."""
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    """Opening hours per weekday (0 = Monday), as parsed from OPENING_HOURS."""
+
+    days: tuple[tuple[Interval, ...], ...]
+
+    def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
+        """The intervals of one weekday (0 = Monday)."""
+        return self.days[weekday]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """What the bot says about the organisation behind it."""
+
+    name: str
+    description: str
+    audience: str
+    address: str
+    route: str
+    website: str
+
+
+@dataclass(frozen=True)
+class CrisisLines:
+    """Crisis numbers and sites the bot gives at once (safety.md); local to one country."""
+
+    emergency: str
+    suicide_prevention: str
+    domestic_violence: str
+    children: str
+    online_abuse: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the gateway, the runner and the action server."""
+
+    host: str
+    port: int
+    public_url: str
+    database_url: str
+    rasa_url: str
+    rasa_port: int
+    rasa_token: str
+    rasa_timeout_s: float
+    actions_host: str
+    actions_port: int
+    actions_token: str
+    gateway_url: str
+    handoff_secret: str
+    rest_token: str
+    webchat_allowed_origins: tuple[str, ...]
+    max_message_chars: int
+    timezone: str
+    opening_hours: WeeklyHours
+    organisation: Organisation
+    crisis: CrisisLines
+    log_level: str
+    model_dir: Path = field(default=REPO_ROOT / "models")
+
+
+def parse_opening_hours(spec: str) -> WeeklyHours:
+    """Parse 'ma-vr 14:00-22:00; za 12:00-17:00' (Dutch day abbreviations) into weekly hours.
+
+    Several intervals on a day are separated by commas: 'wo 10:00-12:00,14:00-18:00'.
+    Days not mentioned are closed. Raises ConfigError with the offending part.
+    """
+    days: list[list[Interval]] = [[] for _ in DAY_NAMES]
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        match = re.fullmatch(r"([a-z]{2})(?:\s*-\s*([a-z]{2}))?\s+(.+)", part.lower())
+        if not match or match.group(1) not in DAY_NAMES:
+            raise ConfigError(
+                f"OPENING_HOURS: cannot read '{part}' (expected e.g. 'ma-vr 14:00-22:00')"
+            )
+        first = DAY_NAMES.index(match.group(1))
+        last_name = match.group(2) or match.group(1)
+        if last_name not in DAY_NAMES:
+            raise ConfigError(f"OPENING_HOURS: unknown day '{last_name}' in '{part}'")
+        last = DAY_NAMES.index(last_name)
+        intervals = [_parse_interval(chunk, part) for chunk in match.group(3).split(",")]
+        for day in range(first, last + 1):
+            days[day].extend(intervals)
+    return WeeklyHours(tuple(tuple(sorted(d, key=lambda i: i.start)) for d in days))
+
+
+def _parse_interval(chunk: str, part: str) -> Interval:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", chunk)
+    if not match:
+        raise ConfigError(f"OPENING_HOURS: cannot read the hours '{chunk.strip()}' in '{part}'")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start = time(h1, m1)
+        end = time(23, 59) if (h2, m2) == (24, 0) else time(h2, m2)
+    except ValueError as error:
+        raise ConfigError(f"OPENING_HOURS: impossible time in '{part}'") from error
+    if end <= start:
+        raise ConfigError(f"OPENING_HOURS: '{chunk.strip()}' ends before it starts")
+    return Interval(start, end)
+
+
+DEFAULTS: dict[str, str] = {
+    "GATEWAY_HOST": "127.0.0.1",
+    "GATEWAY_PORT": "8000",
+    "PUBLIC_URL": "",
+    "DATABASE_URL": f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / 'broekzak.db'}",
+    "RASA_PORT": "5005",
+    "RASA_URL": "",
+    "RASA_TOKEN": "",
+    "RASA_TIMEOUT_S": "30",
+    "ACTIONS_HOST": "127.0.0.1",
+    "ACTIONS_PORT": "5055",
+    "ACTIONS_TOKEN": "",
+    "GATEWAY_URL": "",
+    "HANDOFF_SECRET": "",
+    "REST_TOKEN": "",
+    "WEBCHAT_ALLOWED_ORIGINS": "",
+    "MAX_MESSAGE_CHARS": "4096",
+    "TIMEZONE": "Europe/Amsterdam",
+    "OPENING_HOURS": "ma-vr 14:00-22:00; za 14:00-18:00",
+    "ORG_NAME": "Jongerenwerk Broekzak",
+    "ORG_DESCRIPTION": (
+        "Wij zijn jongerenwerkers en hulpverleners. Je kunt bij ons terecht met alles waar je "
+        "mee zit: thuis, school, geld, liefde, je gevoel, of gewoon een vraag."
+    ),
+    "ORG_AUDIENCE": "jongeren van 12 tot 23 jaar",
+    "ORG_ADDRESS": "Voorbeeldstraat 1, 1234 AB Voorbeeldstad",
+    "ORG_ROUTE": "Vanaf het station is het 10 minuten lopen, of neem bus 1 tot halte Centrum.",
+    "ORG_WEBSITE": "https://www.example.org",
+    "CRISIS_EMERGENCY": "112",
+    "CRISIS_SUICIDE_PREVENTION": (
+        "113 Zelfmoordpreventie: bel 113 of gratis 0800-0113, of chat via 113.nl (24/7)"
+    ),
+    "CRISIS_DOMESTIC_VIOLENCE": "Veilig Thuis: gratis 0800-2000 (24/7)",
+    "CRISIS_CHILDREN": (
+        "De Kindertelefoon (tot 18 jaar): gratis 0800-0432, of chat via kindertelefoon.nl"
+    ),
+    "CRISIS_ONLINE_ABUSE": "Helpwanted.nl (online seksueel misbruik, sextortion)",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+) -> Settings:
+    """Build Settings from defaults, then .env, then the process environment (highest)."""
+    values: dict[str, str] = dict(DEFAULTS)
+    env_file = dotenv_path if dotenv_path is not None else REPO_ROOT / ".env"
+    if env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return settings_from_mapping(values)
+
+
+def settings_from_mapping(values: Mapping[str, str]) -> Settings:
+    """Turn a complete mapping of variable → string into typed Settings."""
+
+    def get(name: str) -> str:
+        return values.get(name, DEFAULTS.get(name, "")).strip()
+
+    port = _int(get, "GATEWAY_PORT")
+    rasa_port = _int(get, "RASA_PORT")
+    actions_port = _int(get, "ACTIONS_PORT")
+    host = get("GATEWAY_HOST")
+    return Settings(
+        host=host,
+        port=port,
+        public_url=(get("PUBLIC_URL") or f"http://localhost:{port}").rstrip("/"),
+        database_url=get("DATABASE_URL"),
+        rasa_url=(get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        rasa_port=rasa_port,
+        rasa_token=get("RASA_TOKEN"),
+        rasa_timeout_s=_float(get, "RASA_TIMEOUT_S"),
+        actions_host=get("ACTIONS_HOST"),
+        actions_port=actions_port,
+        actions_token=get("ACTIONS_TOKEN"),
+        gateway_url=(get("GATEWAY_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+        handoff_secret=get("HANDOFF_SECRET"),
+        rest_token=get("REST_TOKEN"),
+        webchat_allowed_origins=tuple(
+            o.strip().rstrip("/") for o in get("WEBCHAT_ALLOWED_ORIGINS").split(",") if o.strip()
+        ),
+        max_message_chars=_int(get, "MAX_MESSAGE_CHARS"),
+        timezone=get("TIMEZONE"),
+        opening_hours=parse_opening_hours(get("OPENING_HOURS")),
+        organisation=Organisation(
+            name=get("ORG_NAME"),
+            description=get("ORG_DESCRIPTION"),
+            audience=get("ORG_AUDIENCE"),
+            address=get("ORG_ADDRESS"),
+            route=get("ORG_ROUTE"),
+            website=get("ORG_WEBSITE"),
+        ),
+        crisis=CrisisLines(
+            emergency=get("CRISIS_EMERGENCY"),
+            suicide_prevention=get("CRISIS_SUICIDE_PREVENTION"),
+            domestic_violence=get("CRISIS_DOMESTIC_VIOLENCE"),
+            children=get("CRISIS_CHILDREN"),
+            online_abuse=get("CRISIS_ONLINE_ABUSE"),
+        ),
+        log_level=get("LOG_LEVEL").upper(),
+    )
+
+
+def _int(get: Callable[[str], str], name: str) -> int:
+    raw = get(name)
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, got '{raw}'") from error
+
+
+def _float(get: Callable[[str], str], name: str) -> float:
+    raw = get(name)
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a number, got '{raw}'") from error

@@ -1,0 +1,1 @@
+"""Conversations: receiving, ordering and answering the young person's messages."""

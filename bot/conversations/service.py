@@ -1,0 +1,193 @@
+"""Receiving and answering the young person's messages, the same way for every channel.
+
+Rules (architecture.md): persist before acknowledging, de-duplicate on the channel's
+message id, process one conversation's messages in order, never answer twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.conversations.locks import KeyedLocks
+from bot.conversations.text import choose_rasa_text
+from bot.rasa.client import RasaClient, RasaUnavailable
+from bot.realtime import Hub
+from bot.store import repository
+from bot.store.models import (
+    Conversation,
+    ConversationState,
+    Direction,
+    Message,
+    MessageStatus,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message from a young person as a channel hands it over (already validated)."""
+
+    channel: str
+    channel_user_id: str
+    external_id: str
+    text: str
+    payload: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Received:
+    """The stored inbound message; `created` is False for a re-delivery."""
+
+    conversation_id: str
+    message_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of processing one inbound message."""
+
+    conversation_id: str
+    replies: list[dict[str, Any]]
+    already_answered: bool = False
+
+
+def conversation_topic(conversation_id: str) -> str:
+    """The hub topic on which a conversation's outbound messages are published."""
+    return f"conversation:{conversation_id}"
+
+
+class ConversationService:
+    """Stores inbound messages and gets them answered by the bot (or routed to a worker)."""
+
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, hub: Hub) -> None:
+        self._sessions = sessions
+        self._rasa = rasa
+        self._hub = hub
+        self._locks = KeyedLocks()
+
+    async def receive(self, inbound: Inbound) -> Received:
+        """Persist the message exactly once; safe to call again for a re-delivery."""
+        async with self._sessions() as session, session.begin():
+            conversation = await repository.get_or_create_conversation(
+                session, inbound.channel, inbound.channel_user_id
+            )
+            message, created = await repository.add_inbound(
+                session, conversation, inbound.external_id, inbound.text, inbound.payload
+            )
+            return Received(conversation.id, message.id, created)
+
+    async def handle(self, inbound: Inbound) -> Answer:
+        """Receive and process in one go (the synchronous REST channel)."""
+        received = await self.receive(inbound)
+        return await self.process(received.conversation_id, received.message_id, inbound.metadata)
+
+    async def process(
+        self, conversation_id: str, message_id: int, metadata: dict[str, Any] | None = None
+    ) -> Answer:
+        """Answer one stored inbound message, in order within its conversation, at most once.
+
+        Raises RasaUnavailable when the bot cannot answer now; the message stays stored
+        as failed and is answered by :meth:`retry_unanswered` or a re-delivery.
+        """
+        async with self._locks.hold(conversation_id):
+            async with self._sessions() as session:
+                message = await session.get(Message, message_id)
+                conversation = await session.get(Conversation, conversation_id)
+                if message is None or conversation is None:
+                    raise LookupError("message or conversation vanished")
+                if message.status == MessageStatus.ANSWERED:
+                    replies = await repository.replies_to(session, message)
+                    return Answer(conversation_id, [repository.message_to_json(r) for r in replies],
+                                  already_answered=True)
+                if conversation.state != ConversationState.BOT:
+                    # A human has (or will have) this conversation: the bot stays silent.
+                    message.status = MessageStatus.ANSWERED
+                    await session.commit()
+                    return Answer(conversation_id, [])
+                rasa_text = choose_rasa_text(message.text, message.payload,
+                                             conversation.offered_buttons)
+                channel = conversation.channel
+            try:
+                bot_replies = await self._rasa.send(
+                    conversation_id, rasa_text, {**(metadata or {}), "channel": channel}
+                )
+            except RasaUnavailable:
+                await self._mark(message_id, MessageStatus.FAILED)
+                raise
+            stored = await self._store_replies(conversation_id, message_id, bot_replies)
+        for reply in stored:
+            await self._hub.publish(conversation_topic(conversation_id),
+                                    {"type": "message", "message": reply})
+        return Answer(conversation_id, stored)
+
+    async def _store_replies(self, conversation_id: str, message_id: int,
+                             bot_replies: list[Any]) -> list[dict[str, Any]]:
+        async with self._sessions() as session, session.begin():
+            message = await session.get(Message, message_id)
+            conversation = await session.get(Conversation, conversation_id)
+            assert message is not None and conversation is not None
+            stored = []
+            for reply in bot_replies:
+                outbound = repository.new_outbound(conversation_id, "bot", reply.text,
+                                                   reply.buttons, reply_to=message)
+                session.add(outbound)
+                stored.append(outbound)
+            # Only the buttons of the bot's latest message may be pressed.
+            conversation.offered_buttons = next(
+                (r.buttons for r in reversed(bot_replies) if r.buttons), None)
+            conversation.updated_at = utcnow()
+            message.status = MessageStatus.ANSWERED
+            await session.flush()
+            return [repository.message_to_json(m) for m in stored]
+
+    async def _mark(self, message_id: int, status: str) -> None:
+        async with self._sessions() as session, session.begin():
+            message = await session.get(Message, message_id)
+            if message is not None:
+                message.status = status
+
+    async def history(
+        self, channel: str, channel_user_id: str
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        """(conversation id, transcript) of this user on this channel; (None, []) if new."""
+        async with self._sessions() as session:
+            query = select(Conversation).where(Conversation.channel == channel,
+                                               Conversation.channel_user_id == channel_user_id)
+            conversation = (await session.execute(query)).scalar_one_or_none()
+            if conversation is None:
+                return None, []
+            messages = await repository.transcript(session, conversation.id)
+            return conversation.id, [repository.message_to_json(m) for m in messages]
+
+    async def retry_unanswered(self, older_than: timedelta = timedelta(seconds=5)) -> int:
+        """Answer inbound messages left unanswered (Rasa was down, or a crash); returns count."""
+        cutoff = utcnow() - older_than
+        async with self._sessions() as session:
+            query = (
+                select(Message.conversation_id, Message.id)
+                .where(Message.direction == Direction.IN,
+                       Message.status.in_([MessageStatus.RECEIVED, MessageStatus.FAILED]),
+                       Message.created_at < cutoff)
+                .order_by(Message.id)
+                .limit(100)
+            )
+            pending = list((await session.execute(query)).all())
+        answered = 0
+        for conversation_id, message_id in pending:
+            try:
+                await self.process(conversation_id, message_id)
+                answered += 1
+            except RasaUnavailable:
+                log.warning("bot still unavailable; %d message(s) wait", len(pending) - answered)
+                break
+        return answered

@@ -1,0 +1,81 @@
+"""A small client for the Rasa server's REST channel and HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error; the message can be retried."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    """One message the bot wants to send."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+class RasaClient:
+    """Sends a user's message to Rasa and returns the bot's replies."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str,
+                 timeout_s: float) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
+        """Run one user turn through Rasa's REST channel; raises RasaUnavailable."""
+        url = f"{self._base_url}/webhooks/rest/webhook"
+        body = {"sender": sender, "message": text, "metadata": metadata}
+        try:
+            async with self._session.post(url, json=body, timeout=self._timeout) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
+        return parse_replies(data)
+
+    async def is_ready(self) -> bool:
+        """True when Rasa is up and has a model loaded."""
+        params = {"token": self._token} if self._token else {}
+        try:
+            async with self._session.get(
+                f"{self._base_url}/status", params=params, timeout=aiohttp.ClientTimeout(total=5)
+            ) as response:
+                if response.status != 200:
+                    return False
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+        return bool(data.get("model_file")) if isinstance(data, dict) else False
+
+
+def parse_replies(data: Any) -> list[BotReply]:
+    """Turn the REST channel's answer into BotReplies, ignoring what we cannot send."""
+    if not isinstance(data, list):
+        raise RasaUnavailable("Rasa's answer is not a list")
+    replies: list[BotReply] = []
+    for item in data:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text")
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("title") and b.get("payload")
+        ]
+        if isinstance(text, str) and text.strip():
+            replies.append(BotReply(text=text, buttons=buttons))
+        elif buttons and replies:
+            # Rasa sends buttons without text as their own item: attach to the previous text.
+            last = replies.pop()
+            replies.append(BotReply(text=last.text, buttons=last.buttons + buttons))
+    return replies
