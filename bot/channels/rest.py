@@ -60,7 +60,9 @@ class RestChannel:
         message = body.get("message")
         if not isinstance(message, str):
             raise InvalidText("field 'message' must be a string")
-        metadata = body.get("metadata") or {}
+        metadata = body.get("metadata")
+        if metadata is None:
+            metadata = {}
         if not isinstance(metadata, dict):
             raise InvalidText("field 'metadata' must be an object")
         message_id = body.get("message_id", metadata.get("message_id"))

@@ -1,0 +1,140 @@
+"""Shared fixtures: settings, a migrated database, Rasa SDK fixtures, and the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.config import REPO_ROOT, Settings, settings_from_mapping
+from bot.runner import Stack, wait_until_ready
+from bot.store.migrate import upgrade
+
+MODEL = REPO_ROOT / "models" / "current.tar.gz"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_settings(**overrides: str) -> Settings:
+    """Settings from the defaults plus overrides (never from the developer's .env)."""
+    values = {"DATABASE_URL": "sqlite+aiosqlite:///:memory:", **overrides}
+    return settings_from_mapping(values)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh SQLite database with the schema of the latest migration."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'broekzak.db'}"
+    upgrade(url)
+    return url
+
+
+# --- Rasa SDK fixtures (tracker, dispatcher, domain) -------------------------------------
+
+
+@pytest.fixture
+def domain() -> dict[str, Any]:
+    """The real domain.yml."""
+    return yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    """A dispatcher collecting what an action sends."""
+    return CollectingDispatcher()
+
+
+def user_event(text: str, intent: str, message_id: str = "m1") -> dict[str, Any]:
+    """A tracker 'user' event as Rasa sends it to the action server."""
+    return {"event": "user", "text": text, "message_id": message_id,
+            "parse_data": {"intent": {"name": intent, "confidence": 0.9}, "text": text}}
+
+
+def action_event(name: str) -> dict[str, Any]:
+    """A tracker 'action' event."""
+    return {"event": "action", "name": name}
+
+
+def bot_event(text: str) -> dict[str, Any]:
+    """A tracker 'bot' event."""
+    return {"event": "bot", "text": text}
+
+
+def make_tracker(events: list[dict[str, Any]], slots: dict[str, Any] | None = None,
+                 sender_id: str = "conv-1") -> Tracker:
+    """A Tracker whose latest message is the last user event in `events`."""
+    latest: dict[str, Any] = {}
+    for event in events:
+        if event["event"] == "user":
+            latest = {"text": event["text"], "message_id": event.get("message_id"),
+                      "intent": event["parse_data"]["intent"]}
+    return Tracker(sender_id, slots or {}, latest, events, False, None, {}, "action_listen")
+
+
+@pytest.fixture
+def tracker() -> Tracker:
+    """A tracker of a young person who just said hello."""
+    return make_tracker([action_event("action_listen"), user_event("hoi", "greet")])
+
+
+# --- The real stack: trained model, Rasa server, action server ----------------------------
+
+
+class RealStack:
+    """Ports and secrets of the Rasa server and action server started for the test session."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def gateway_settings(self, database_url: str, **overrides: str) -> Settings:
+        """Settings for a gateway that talks to this stack."""
+        s = self.settings
+        values = {
+            "DATABASE_URL": database_url,
+            "GATEWAY_PORT": str(s.port),
+            "RASA_URL": s.rasa_url,
+            "RASA_TOKEN": s.rasa_token,
+            "HANDOFF_SECRET": s.handoff_secret,
+            "ACTIONS_TOKEN": s.actions_token,
+            **overrides,
+        }
+        return settings_from_mapping(values)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[RealStack]:
+    """The trained model served by a real Rasa server and the real action server."""
+    if not MODEL.is_file():
+        pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
+    gateway_port = free_port()
+    settings = make_settings(
+        GATEWAY_PORT=str(gateway_port),
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+        RASA_TOKEN="test-rasa-token",
+        ACTIONS_TOKEN="test-actions-token",
+        HANDOFF_SECRET="test-handoff-secret",
+        GATEWAY_URL=f"http://127.0.0.1:{gateway_port}",
+    )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    real = Stack(settings, MODEL)
+    real.start_children()
+    try:
+        if not asyncio.run(wait_until_ready(real)):
+            pytest.fail("Rasa or the action server did not start")
+        yield RealStack(settings)
+    finally:
+        real.stop_children()

@@ -1,0 +1,84 @@
+"""The REST channel through the real stack: trained model, Rasa server, action server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.app import init_app
+from tests.gateway_helpers import count_rows, stored_messages
+
+pytestmark = pytest.mark.stack
+URL = "/webhooks/rest/webhook"
+
+
+@pytest.fixture
+async def client(aiohttp_client, stack, db_url):  # type: ignore[no-untyped-def]
+    """The gateway wired to the real Rasa server."""
+    return await aiohttp_client(init_app(stack.gateway_settings(db_url)))
+
+
+async def say(client, sender: str, text: str, message_id: str | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+    body = {"sender": sender, "message": text}
+    if message_id:
+        body["message_id"] = message_id
+    response = await client.post(URL, json=body)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_hoi_gets_a_dutch_greeting_with_buttons_and_both_sides_are_stored(
+    client, db_url
+) -> None:
+    replies = await say(client, "jongere-1", "hoi")
+    assert replies, "the bot said nothing"
+    assert all(r["recipient_id"] == "jongere-1" for r in replies)
+    text = " ".join(r["text"] for r in replies).lower()
+    assert "chatbot" in text or "bot" in text
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert {b["payload"] for b in buttons} >= {"/request_human", "/ask_how_it_works"}
+    stored = await stored_messages(db_url)
+    assert [(m.direction, m.sender) for m in stored][:2] == [("in", "user"), ("out", "bot")]
+    assert stored[0].text == "hoi"
+    assert stored[1].text == replies[0]["text"]
+
+
+async def test_a_pressed_button_is_followed_and_a_retry_is_answered_once(client, db_url) -> None:
+    await say(client, "jongere-2", "hallo")
+    first = await say(client, "jongere-2", "/ask_how_it_works", message_id="btn-1")
+    assert first and "hulpverlener" in " ".join(r["text"] for r in first).lower()
+    _, before = await count_rows(db_url)
+    again = await say(client, "jongere-2", "/ask_how_it_works", message_id="btn-1")
+    assert again == first
+    assert (await count_rows(db_url))[1] == before
+
+
+async def test_concurrent_redeliveries_are_answered_once(client, db_url) -> None:
+    results = await asyncio.gather(*(say(client, "jongere-3", "is dit anoniem", "dup-1")
+                                     for _ in range(4)))
+    assert all(r == results[0] for r in results)
+    outbound = [m for m in await stored_messages(db_url) if m.direction == "out"]
+    assert len(outbound) == len(results[0])
+
+
+async def test_typed_intent_commands_are_not_force_parsed(client) -> None:
+    # "/crisis_unsafe" was never offered as a button: it must go through NLU as text and
+    # must not trigger the crisis flow by command.
+    replies = await say(client, "jongere-4", "/crisis_unsafe")
+    assert "112" not in " ".join(r["text"] for r in replies)
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "مرحبا كيف حالك", "hé hoe gaat ’t? ¿ ß ŷ"])
+async def test_emoji_and_rtl_text_are_answered_and_stored_intact(client, db_url, text) -> None:
+    replies = await say(client, "jongere-5", text)
+    assert replies
+    assert (await stored_messages(db_url))[0].text == text
+
+
+async def test_opening_hours_come_from_configuration(aiohttp_client, stack, db_url) -> None:
+    client = await aiohttp_client(init_app(stack.gateway_settings(db_url)))
+    replies = await say(client, "jongere-6", "wanneer zijn jullie online")
+    text = " ".join(r["text"] for r in replies)
+    # The action server runs with the default OPENING_HOURS (ma-vr 14:00-22:00; za 14:00-18:00).
+    assert "14:00–22:00" in text and "zondag: gesloten" in text
