@@ -47,3 +47,22 @@ def test_numbers_are_checked_and_urls_derived() -> None:
     assert settings.public_url == "http://localhost:8123"
     assert settings.rasa_url == "http://127.0.0.1:5123"
     assert settings.webchat_allowed_origins == ("https://a.nl", "https://b.nl")
+
+
+def test_every_setting_is_documented_in_env_example() -> None:
+    from bot.config import DEFAULTS, REPO_ROOT
+
+    documented = {
+        line.split("=", 1)[0]
+        for line in (REPO_ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#") and "=" in line
+    }
+    assert documented == set(DEFAULTS)
+
+
+def test_env_example_is_a_valid_configuration() -> None:
+    from bot.config import REPO_ROOT, load_settings
+
+    settings = load_settings(environ={}, dotenv_path=REPO_ROOT / ".env.example")
+    assert settings.organisation.name == "Jongerenwerk Broekzak"
+    assert settings.opening_hours.for_weekday(0)

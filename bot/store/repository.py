@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -141,10 +142,17 @@ async def transcript(
 
 def message_to_json(message: Message) -> dict[str, Any]:
     """The public JSON shape of a message (widget protocol, APIs)."""
-    return {
+    created = message.created_at
+    if created is not None and created.tzinfo is None:
+        # SQLite drops the offset; the store only ever writes UTC.
+        created = created.replace(tzinfo=timezone.utc)
+    data: dict[str, Any] = {
         "id": message.public_id,
         "sender": message.sender,
         "text": message.text,
         "buttons": message.buttons or [],
-        "created_at": message.created_at.isoformat() if message.created_at else None,
+        "created_at": created.isoformat() if created else None,
     }
+    if message.direction == Direction.IN:
+        data["client_id"] = message.external_id
+    return data

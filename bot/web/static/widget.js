@@ -18,7 +18,6 @@
 
   const STORAGE_SESSION = "broekzak.session";
   const STORAGE_PENDING = "broekzak.pending";
-  const STORAGE_OPEN = "broekzak.open"; // sessionStorage: keep the panel open across pages
   const SOCKET_PATH = "webhooks/webchat/ws"; // relative to the directory of widget.js
   const BACKOFF_START_MS = 1000;
   const BACKOFF_MAX_MS = 30000;
@@ -122,6 +121,14 @@
     if (!Array.isArray(buttons)) return [];
     return buttons.filter((b) => b && typeof b.title === "string" && b.title.trim() !== ""
       && typeof b.payload === "string");
+  }
+
+  /** ISO-8601 → Date; a timestamp without an offset is UTC (JS would read it as local time). */
+  function parseTimestamp(value) {
+    if (typeof value !== "string" || value === "") return null;
+    const hasOffset = /(Z|[+-]\d\d:?\d\d)$/i.test(value) || !value.includes("T");
+    const date = new Date(hasOffset ? value : `${value}Z`);
+    return Number.isNaN(date.getTime()) ? null : date;
   }
 
   // ---------------------------------------------------------------- outbox
@@ -394,7 +401,6 @@
       this.launcher.setAttribute("aria-expanded", "false");
       this.updateLauncher();
       this.launcher.focus();
-      this.actions.closed();
     }
 
     updateLauncher() {
@@ -508,8 +514,8 @@
         class: "bz-bubble", "data-testid": "broekzak-message", "data-sender": sender,
       }, [message.text]); // a text node: newlines are kept by white-space: pre-wrap
       if (clientId) bubble.dataset.status = "pending";
-      const created = message.created_at ? new Date(message.created_at) : null;
-      if (created && !Number.isNaN(created.getTime())) {
+      const created = parseTimestamp(message.created_at);
+      if (created) {
         bubble.title = created.toLocaleString("nl-NL", { dateStyle: "short", timeStyle: "short" });
       }
       row.append(bubble);
@@ -595,7 +601,6 @@
     const base = script.src;
     injectStylesheet(new URL("widget.css", base).href);
     const local = openStorage("localStorage");
-    const perTab = openStorage("sessionStorage");
     const sessionId = loadSessionId(local);
     const outbox = new Outbox(local, sessionId);
 
@@ -612,11 +617,7 @@
         connection.send({ type: "button", id, payload: button.payload, title: button.title });
       },
       opened() {
-        perTab.setItem(STORAGE_OPEN, "1");
         connection.start();
-      },
-      closed() {
-        perTab.removeItem(STORAGE_OPEN);
       },
     });
     connection = new Connection(socketUrl(base), sessionId, outbox, {
@@ -636,8 +637,7 @@
       if (document.visibilityState === "visible") connection.retryNow();
     });
 
-    const askedToOpen = new URLSearchParams(window.location.search).get("open") === "1";
-    if (askedToOpen || perTab.getItem(STORAGE_OPEN) === "1") {
+    if (new URLSearchParams(window.location.search).get("open") === "1") {
       view.open(false);
     } else if (outbox.frames.length > 0) {
       connection.start(); // deliver what was typed before a reload
