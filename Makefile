@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean
+.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean worker
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,3 +73,7 @@ lock: ## regenerate constraints.txt from a fresh venv built from requirements.in
 
 clean: ## remove models, results and reports (keeps the venv and the database)
 	rm -rf models results reports .pytest_cache .mypy_cache .ruff_cache
+
+worker: $(STAMP) ## make an inbox account: make worker NAME=sam ROLE=worker|admin (prints its API token)
+	@test -n "$(NAME)" || { echo "usage: make worker NAME=<name> [ROLE=worker|admin]"; exit 2; }
+	$(PY) -m bot worker add "$(NAME)" --role $(or $(ROLE),worker)

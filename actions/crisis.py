@@ -12,7 +12,6 @@ from actions.context import latest_text
 from actions.handoff import escalate
 from actions.settings import get_settings
 from actions.texts import CRISIS_SUICIDE, CRISIS_UNSAFE, crisis_text
-from bot.hours import is_open, local_now
 
 STAY = "Ik blijf hier. Je mag me alles vertellen wat je kwijt wilt."
 
@@ -36,7 +35,7 @@ class ActionCrisis(Action):
         if not result.accepted:
             follow_up = ("Het lukt me nu niet om een hulpverlener van ons te bereiken. "
                          "Bel of chat daarom nu met een van de nummers hierboven. " + STAY)
-        elif is_open(settings.opening_hours, local_now(settings.timezone)):
+        elif result.someone_available:
             follow_up = "Ik zorg dat een hulpverlener zo snel mogelijk met je meekijkt. " + STAY
         else:
             follow_up = ("Er is nu niemand van ons op kantoor, daarom heb ik onze collega met "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 from dataclasses import dataclass
@@ -12,15 +10,12 @@ from typing import Any
 
 import aiohttp
 
+from bot.signing import sign
+
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Broekzak-Signature"
 HANDOFF_PATH = "/webhooks/handoff"
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value for a body: 'sha256=<hex HMAC-SHA256>'."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -43,6 +38,7 @@ class EscalationResult:
     queue_position: int | None = None
     estimated_wait_minutes: int | None = None
     someone_available: bool | None = None
+    back_at: str | None = None
 
 
 class GatewayClient:
@@ -93,4 +89,5 @@ def _result(data: Any) -> EscalationResult:
         queue_position=data.get("queue_position"),
         estimated_wait_minutes=data.get("estimated_wait_minutes"),
         someone_available=data.get("someone_available"),
+        back_at=data.get("back_at"),
     )

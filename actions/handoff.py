@@ -11,9 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import OFFER_SLOT, conversation_summary, escalation_id, latest_topic
 from actions.gateway_client import Escalation, EscalationResult, GatewayClient
 from actions.settings import get_settings
-from actions.texts import back_at_text
 from bot.config import Settings
-from bot.hours import is_open, local_now
 
 CANNOT_ESCALATE = (
     "Sorry, het lukt me nu niet om je door te zetten naar een hulpverlener. "
@@ -42,13 +40,13 @@ async def escalate(tracker: Tracker, reason: str, priority: str,
 
 
 def queued_text(result: EscalationResult, settings: Settings) -> str:
-    """What the young person hears after a normal escalation."""
-    now = local_now(settings.timezone)
+    """What the young person hears after a normal escalation (the gateway knows who is in)."""
     if not result.accepted:
         return CANNOT_ESCALATE + "Je kunt ook bellen of chatten met " + settings.crisis.children
-    if not is_open(settings.opening_hours, now) or result.someone_available is False:
-        return ("Er is nu niemand van ons online. We zijn er weer "
-                f"{back_at_text(settings.opening_hours, now)}. Je kunt hier gewoon een bericht "
+    if result.someone_available is False:
+        back = (f"We zijn er weer {result.back_at}." if result.back_at
+                else "Er komt zo snel mogelijk iemand bij je.")
+        return ("Er is nu niemand van ons online. " + back + " Je kunt hier gewoon een bericht "
                 "achterlaten: een hulpverlener leest het en reageert in deze chat.")
     text = "Ik zet je door naar een hulpverlener. Je kunt gewoon hier blijven chatten."
     if result.queue_position:

@@ -8,6 +8,7 @@ import sys
 
 from aiohttp import web
 
+from bot import cli_workers
 from bot.app import init_app
 from bot.config import REPO_ROOT, ConfigError, load_settings
 
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="model file or folder (newest model is used)")
     commands.add_parser("serve", help="run only the gateway (Rasa runs elsewhere)")
     commands.add_parser("migrate", help="bring the database schema up to date")
+    cli_workers.add_parser(commands)
     return parser
 
 
@@ -39,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         upgrade(settings.database_url)
         return 0
+    if args.command == "worker":
+        upgrade(settings.database_url)
+        return cli_workers.run(settings, args)
     if args.command == "serve":
         upgrade(settings.database_url)
         web.run_app(init_app(settings), host=settings.host, port=settings.port,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +14,14 @@ from aiohttp import web
 from bot.channels.rest import RestChannel
 from bot.channels.webchat import WebchatChannel
 from bot.config import Settings
+from bot.conversations.delivery import Delivery
 from bot.conversations.service import ConversationService
+from bot.handoff.notify import Notifier
+from bot.handoff.service import HandoffService
+from bot.handoff.webhook import handle_escalation
+from bot.inbox.accounts import Accounts
+from bot.inbox.api import WorkerApi
+from bot.inbox.pages import InboxPages
 from bot.rasa.client import RasaClient
 from bot.realtime import Hub
 from bot.store.db import create_engine, session_factory
@@ -23,6 +30,10 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 RETRY_INTERVAL_S = 10.0
+NOTIFY_INTERVAL_S = 1.0
+HANDOFF_CHECK_INTERVAL_S = 15.0
+WAITING_NOTICE = ("We hebben je bericht! Er is nog even niemand vrij, maar je staat in de rij. "
+                  "Blijf gerust hier, je krijgt antwoord in deze chat.")
 
 SETTINGS = web.AppKey("settings", Settings)
 HUB = web.AppKey("hub", Hub)
@@ -30,6 +41,12 @@ SERVICE = web.AppKey("conversation_service", ConversationService)
 WEBCHAT = web.AppKey("webchat_channel", WebchatChannel)
 RASA = web.AppKey("rasa_client", RasaClient)
 REST = web.AppKey("rest_channel", RestChannel)
+HANDOFFS = web.AppKey("handoff_service", HandoffService)
+NOTIFIER = web.AppKey("notifier", Notifier)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+API = web.AppKey("worker_api", WorkerApi)
+PAGES = web.AppKey("inbox_pages", InboxPages)
+HTTP = web.AppKey("http_client", aiohttp.ClientSession)
 
 
 def init_app(settings: Settings) -> web.Application:
@@ -38,7 +55,7 @@ def init_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[HUB] = Hub()
     app.cleanup_ctx.append(_resources)
-    app.cleanup_ctx.append(_retry_loop)
+    app.cleanup_ctx.append(_background_loops)
     app.router.add_get("/healthz", health)
     app.router.add_get("/", _static_file("index.html"))
     app.router.add_get("/widget.js", _static_file("widget.js"))
@@ -48,21 +65,58 @@ def init_app(settings: Settings) -> web.Application:
     app.router.add_get("/webhooks/rest/", lambda r: r.app[REST].health(r))
     app.router.add_post("/webhooks/rest/webhook", lambda r: r.app[REST].webhook(r))
     app.router.add_get("/webhooks/webchat/ws", lambda r: r.app[WEBCHAT].socket(r))
+    app.router.add_post("/webhooks/handoff", lambda r: handle_escalation(
+        r, r.app[HANDOFFS], r.app[SETTINGS].handoff_secret))
+    _add_worker_routes(app)
     return app
+
+
+def _add_worker_routes(app: web.Application) -> None:
+    api = "/api/v1"
+    conversation = api + "/conversations/{id}"
+    app.router.add_get("/inbox", _static_file("inbox.html"))
+    app.router.add_get("/inbox.js", _static_file("inbox.js"))
+    app.router.add_get("/inbox.css", _static_file("inbox.css"))
+    app.router.add_post("/inbox/login", lambda r: r.app[PAGES].login(r))
+    app.router.add_post("/inbox/logout", lambda r: r.app[PAGES].logout(r))
+    app.router.add_get(api + "/openapi.json", lambda r: r.app[API].openapi(r))
+    app.router.add_get(api + "/me", lambda r: r.app[API].me(r))
+    app.router.add_post(api + "/presence", lambda r: r.app[API].presence(r))
+    app.router.add_get(api + "/queue", lambda r: r.app[API].queue(r))
+    app.router.add_get(api + "/live", lambda r: r.app[API].live(r))
+    app.router.add_get(conversation, lambda r: r.app[API].conversation(r))
+    app.router.add_post(conversation + "/claim", lambda r: r.app[API].claim(r))
+    app.router.add_post(conversation + "/messages", lambda r: r.app[API].message(r))
+    app.router.add_post(conversation + "/notes", lambda r: r.app[API].note(r))
+    app.router.add_post(conversation + "/transfer", lambda r: r.app[API].transfer(r))
+    app.router.add_post(conversation + "/close", lambda r: r.app[API].close(r))
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    hub = app[HUB]
     http = aiohttp.ClientSession()
     rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-    service = ConversationService(session_factory(engine), rasa, app[HUB])
-    webchat = WebchatChannel(service, app[HUB], settings.max_message_chars,
+    delivery = Delivery(hub)
+    notifier = Notifier(sessions, settings)
+    handoffs = HandoffService(sessions, hub, notifier, settings)
+    service = ConversationService(sessions, rasa, hub, delivery,
+                                  record_feedback=handoffs.record_feedback)
+    webchat = WebchatChannel(service, hub, settings.max_message_chars,
                              settings.webchat_allowed_origins)
+    accounts = Accounts(sessions)
+    app[HTTP] = http
     app[RASA] = rasa
     app[SERVICE] = service
     app[WEBCHAT] = webchat
     app[REST] = RestChannel(service, settings.max_message_chars, settings.rest_token)
+    app[HANDOFFS] = handoffs
+    app[NOTIFIER] = notifier
+    app[ACCOUNTS] = accounts
+    app[API] = WorkerApi(accounts, handoffs, service, delivery, hub, settings.max_message_chars)
+    app[PAGES] = InboxPages(accounts, settings)
     yield
     await app[HUB].close_all()
     await webchat.close()
@@ -70,20 +124,37 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
-async def _retry_loop(app: web.Application) -> AsyncIterator[None]:
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(RETRY_INTERVAL_S)
-            try:
-                await app[SERVICE].retry_unanswered()
-            except Exception:
-                log.exception("retrying unanswered messages failed")
+async def _periodic(name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await job()
+        except Exception:  # the loop must survive a bad round
+            log.exception("background job %s failed", name)
 
-    task = asyncio.create_task(loop())
+
+async def _handoff_checks(app: web.Application) -> None:
+    for conversation_id in await app[HANDOFFS].due_waiting_notices():
+        await app[SERVICE].send_system(conversation_id, WAITING_NOTICE)
+    await app[HANDOFFS].renotify_unclaimed_urgent()
+
+
+async def _background_loops(app: web.Application) -> AsyncIterator[None]:
+    """Retry unanswered messages, send notifications, waiting notices and re-notifications."""
+    tasks = [
+        asyncio.create_task(_periodic("retry", RETRY_INTERVAL_S,
+                                      lambda: app[SERVICE].retry_unanswered())),
+        asyncio.create_task(_periodic("notify", NOTIFY_INTERVAL_S,
+                                      lambda: app[NOTIFIER].deliver_due(app[HTTP]))),
+        asyncio.create_task(_periodic("handoff-checks", HANDOFF_CHECK_INTERVAL_S,
+                                      lambda: _handoff_checks(app))),
+    ]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def health(request: web.Request) -> web.Response:

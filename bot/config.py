@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -39,13 +39,21 @@ class Interval:
 
 @dataclass(frozen=True)
 class WeeklyHours:
-    """Opening hours per weekday (0 = Monday), as parsed from OPENING_HOURS."""
+    """Opening hours per weekday (0 = Monday) from OPENING_HOURS, with dated exceptions."""
 
     days: tuple[tuple[Interval, ...], ...]
+    exceptions: tuple[tuple[date, tuple[Interval, ...]], ...] = ()
 
     def for_weekday(self, weekday: int) -> tuple[Interval, ...]:
-        """The intervals of one weekday (0 = Monday)."""
+        """The regular intervals of one weekday (0 = Monday)."""
         return self.days[weekday]
+
+    def for_date(self, day: date) -> tuple[Interval, ...]:
+        """The intervals of a calendar day: a holiday or exception wins over the week."""
+        for exception_day, intervals in self.exceptions:
+            if exception_day == day:
+                return intervals
+        return self.days[day.weekday()]
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,13 @@ class Settings:
     organisation: Organisation
     crisis: CrisisLines
     log_level: str
+    waiting_notice_minutes: float = 5.0
+    urgent_renotify_minutes: float = 5.0
+    notify_webhook_urls: tuple[str, ...] = ()
+    oncall_webhook_url: str = ""
+    notify_secret: str = ""
+    session_cookie_secure: str = "auto"
+    session_hours: float = 12.0
     model_dir: Path = field(default=REPO_ROOT / "models")
 
 
@@ -123,10 +138,25 @@ def parse_opening_hours(spec: str) -> WeeklyHours:
     return WeeklyHours(tuple(tuple(sorted(d, key=lambda i: i.start)) for d in days))
 
 
+def parse_exceptions(spec: str, hours: WeeklyHours) -> WeeklyHours:
+    """Add HOLIDAYS: '2026-12-25; 2026-12-31 14:00-17:00' (a date alone means closed)."""
+    exceptions: list[tuple[date, tuple[Interval, ...]]] = []
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        day_text, _, rest = part.partition(" ")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError as error:
+            raise ConfigError(f"HOLIDAYS: '{day_text}' is not a date like 2026-12-25") from error
+        intervals = tuple(_parse_interval(c, part) for c in rest.split(",")) if rest.strip() else ()
+        exceptions.append((day, intervals))
+    return WeeklyHours(hours.days, tuple(exceptions))
+
+
 def _parse_interval(chunk: str, part: str) -> Interval:
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", chunk)
     if not match:
-        raise ConfigError(f"OPENING_HOURS: cannot read the hours '{chunk.strip()}' in '{part}'")
+        raise ConfigError(f"OPENING_HOURS/HOLIDAYS: cannot read the hours '{chunk.strip()}' "
+                          f"in '{part}'")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
         start = time(h1, m1)
@@ -157,6 +187,14 @@ DEFAULTS: dict[str, str] = {
     "MAX_MESSAGE_CHARS": "4096",
     "TIMEZONE": "Europe/Amsterdam",
     "OPENING_HOURS": "ma-vr 14:00-22:00; za 14:00-18:00",
+    "HOLIDAYS": "",
+    "WAITING_NOTICE_MINUTES": "5",
+    "URGENT_RENOTIFY_MINUTES": "5",
+    "NOTIFY_WEBHOOK_URLS": "",
+    "ONCALL_WEBHOOK_URL": "",
+    "NOTIFY_SECRET": "",
+    "SESSION_COOKIE_SECURE": "auto",
+    "SESSION_HOURS": "12",
     "ORG_NAME": "Jongerenwerk Broekzak",
     "ORG_DESCRIPTION": (
         "Wij zijn jongerenwerkers en hulpverleners. Je kunt bij ons terecht met alles waar je "
@@ -221,7 +259,7 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         ),
         max_message_chars=_int(get, "MAX_MESSAGE_CHARS"),
         timezone=get("TIMEZONE"),
-        opening_hours=parse_opening_hours(get("OPENING_HOURS")),
+        opening_hours=parse_exceptions(get("HOLIDAYS"), parse_opening_hours(get("OPENING_HOURS"))),
         organisation=Organisation(
             name=get("ORG_NAME"),
             description=get("ORG_DESCRIPTION"),
@@ -238,6 +276,15 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
             online_abuse=get("CRISIS_ONLINE_ABUSE"),
         ),
         log_level=get("LOG_LEVEL").upper(),
+        waiting_notice_minutes=_float(get, "WAITING_NOTICE_MINUTES"),
+        urgent_renotify_minutes=_float(get, "URGENT_RENOTIFY_MINUTES"),
+        notify_webhook_urls=tuple(
+            u.strip() for u in get("NOTIFY_WEBHOOK_URLS").split(",") if u.strip()
+        ),
+        oncall_webhook_url=get("ONCALL_WEBHOOK_URL"),
+        notify_secret=get("NOTIFY_SECRET"),
+        session_cookie_secure=get("SESSION_COOKIE_SECURE").lower(),
+        session_hours=_float(get, "SESSION_HOURS"),
     )
 
 

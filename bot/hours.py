@@ -16,14 +16,15 @@ def local_now(timezone: str) -> datetime:
 def is_open(hours: WeeklyHours, now: datetime) -> bool:
     """True when `now` (local time) falls inside an opening interval."""
     moment = now.time()
-    return any(i.start <= moment < i.end for i in hours.for_weekday(now.weekday()))
+    return any(i.start <= moment < i.end for i in hours.for_date(now.date()))
 
 
 def next_opening(hours: WeeklyHours, now: datetime) -> datetime | None:
     """The start of the next opening interval after `now`, or None when never open."""
-    for offset in range(8):
+    # Look further than a week: a run of holidays can close more than seven days.
+    for offset in range(60):
         day = (now + timedelta(days=offset)).date()
-        for interval in hours.for_weekday(day.weekday()):
+        for interval in hours.for_date(day):
             start = datetime.combine(day, interval.start, tzinfo=now.tzinfo)
             if start > now:
                 return start

@@ -35,9 +35,11 @@ def with_runtime_secrets(settings: Settings) -> Settings:
     )
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
+def child_environment(settings: Settings,
+                      extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment of the Rasa and action server processes (secrets passed, not logged)."""
     env = dict(os.environ)
+    env.update(extra or {})
     env.update({
         "RASA_TOKEN": settings.rasa_token,
         "ACTIONS_TOKEN": settings.actions_token,
@@ -71,14 +73,16 @@ def action_server_command() -> list[str]:
 class Stack:
     """The child processes of one run, started and stopped together."""
 
-    def __init__(self, settings: Settings, model: Path | str) -> None:
+    def __init__(self, settings: Settings, model: Path | str,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.model = model
+        self.extra_env = extra_env or {}
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start_children(self) -> None:
         """Start the action server and Rasa."""
-        env = child_environment(self.settings)
+        env = child_environment(self.settings, self.extra_env)
         for command in (action_server_command(), rasa_command(self.settings, self.model)):
             # The commands are built from our own settings, never from user input.
             self.processes.append(subprocess.Popen(command, cwd=REPO_ROOT, env=env))  # noqa: S603

@@ -130,7 +130,9 @@ def stack() -> Iterator[RealStack]:
         GATEWAY_URL=f"http://127.0.0.1:{gateway_port}",
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    real = Stack(settings, MODEL)
+    # The action server's own clock-dependent texts (offers) stay stable in tests; who is
+    # available is decided by the gateway under test and reported back on escalation.
+    real = Stack(settings, MODEL, extra_env={"OPENING_HOURS": "ma-zo 00:00-24:00"})
     real.start_children()
     try:
         if not asyncio.run(wait_until_ready(real)):
@@ -138,3 +140,40 @@ def stack() -> Iterator[RealStack]:
         yield RealStack(settings)
     finally:
         real.stop_children()
+
+
+class LiveGateway:
+    """A gateway on the port the action server escalates to, wired to the real stack."""
+
+    def __init__(self, client: Any, settings: Settings, db_url: str) -> None:
+        self.client = client
+        self.settings = settings
+        self.db_url = db_url
+
+    @property
+    def app(self) -> Any:
+        """The running aiohttp application."""
+        return self.client.server.app
+
+    def url(self, path: str = "/") -> str:
+        """Absolute URL of a path on this gateway (for a browser)."""
+        return str(self.client.make_url(path))
+
+    async def add_worker(self, name: str, role: str = "worker",
+                         password: str | None = "wachtwoord-123") -> str:
+        """Make an inbox account; returns its API token."""
+        from bot.app import ACCOUNTS
+
+        return (await self.app[ACCOUNTS].add(name, role, password)).api_token
+
+
+@pytest.fixture
+async def live_gateway(aiohttp_client, stack, db_url):  # type: ignore[no-untyped-def]
+    """The gateway listening where the action server sends escalations."""
+    from bot.app import init_app
+
+    settings = stack.gateway_settings(db_url, OPENING_HOURS="ma-zo 00:00-24:00",
+                                      WAITING_NOTICE_MINUTES="60")
+    client = await aiohttp_client(init_app(settings),
+                                  server_kwargs={"port": stack.settings.port})
+    return LiveGateway(client, settings, db_url)

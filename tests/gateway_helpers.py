@@ -15,7 +15,8 @@ async def count_rows(database_url: str) -> tuple[int, int]:
         async with session_factory(engine)() as session:
             conversations = (await session.execute(
                 select(func.count()).select_from(Conversation))).scalar_one()
-            messages = (await session.execute(select(func.count()).select_from(Message))).scalar_one()
+            messages = (await session.execute(
+                select(func.count()).select_from(Message))).scalar_one()
             return int(conversations), int(messages)
     finally:
         await engine.dispose()

@@ -12,6 +12,12 @@ def json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+def bad_request(message: str) -> web.HTTPBadRequest:
+    """A 400 exception with a JSON error body, to raise from deep inside a handler."""
+    return web.HTTPBadRequest(text=json.dumps({"error": message}),
+                              content_type="application/json")
+
+
 async def read_json_object(request: web.Request) -> dict[str, object]:
     """The request body as a JSON object; raises HTTPBadRequest with a clear reason."""
     raw = await request.read()

@@ -10,7 +10,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.conversations.service import ConversationService, Inbound, conversation_topic
+from bot.conversations.delivery import conversation_topic
+from bot.conversations.service import ConversationService, Inbound
 from bot.conversations.text import InvalidText, validate_text
 from bot.rasa.client import RasaUnavailable
 from bot.realtime import Hub

@@ -6,7 +6,9 @@ message id, process one conversation's messages in order, never answer twice.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,9 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.conversations.delivery import Delivery
 from bot.conversations.locks import KeyedLocks
 from bot.conversations.text import choose_rasa_text
-from bot.rasa.client import RasaClient, RasaUnavailable
+from bot.handoff import events
+from bot.rasa.client import BotReply, RasaClient, RasaUnavailable
 from bot.realtime import Hub
 from bot.store import repository
 from bot.store.models import (
@@ -61,18 +65,34 @@ class Answer:
     already_answered: bool = False
 
 
-def conversation_topic(conversation_id: str) -> str:
-    """The hub topic on which a conversation's outbound messages are published."""
-    return f"conversation:{conversation_id}"
+# Trusted intents only the gateway sends to Rasa (never typed by a user: see text.py).
+HANDOFF_CLOSED_INTENT = "/handoff_closed"
+FEEDBACK_PREFIX = "/give_feedback"
+FeedbackRecorder = Callable[[str, str], Awaitable[bool]]
+
+
+def feedback_rating(payload: str) -> str | None:
+    """The rating in a feedback button's payload '/give_feedback{"rating":"goed"}'."""
+    if not payload.startswith(FEEDBACK_PREFIX):
+        return None
+    try:
+        entities = json.loads(payload[len(FEEDBACK_PREFIX):] or "{}")
+    except json.JSONDecodeError:
+        return None
+    rating = entities.get("rating") if isinstance(entities, dict) else None
+    return rating if isinstance(rating, str) else None
 
 
 class ConversationService:
     """Stores inbound messages and gets them answered by the bot (or routed to a worker)."""
 
-    def __init__(self, sessions: sessionmaker, rasa: RasaClient, hub: Hub) -> None:
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, hub: Hub,
+                 delivery: Delivery, record_feedback: FeedbackRecorder | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._hub = hub
+        self._delivery = delivery
+        self._record_feedback = record_feedback
         self._locks = KeyedLocks()
 
     async def receive(self, inbound: Inbound) -> Received:
@@ -110,13 +130,21 @@ class ConversationService:
                     return Answer(conversation_id, [repository.message_to_json(r) for r in replies],
                                   already_answered=True)
                 if conversation.state != ConversationState.BOT:
-                    # A human has (or will have) this conversation: the bot stays silent.
+                    # A human has (or will have) this conversation: the bot stays silent
+                    # and the message goes to the inbox.
                     message.status = MessageStatus.ANSWERED
+                    data = repository.message_to_json(message)
                     await session.commit()
+                    await self._hub.publish(events.INBOX_TOPIC, {
+                        "type": events.MESSAGE, "conversation_id": conversation_id,
+                        "message": data})
                     return Answer(conversation_id, [])
                 rasa_text = choose_rasa_text(message.text, message.payload,
                                              conversation.offered_buttons)
                 channel = conversation.channel
+            rating = feedback_rating(rasa_text)
+            if rating is not None and self._record_feedback is not None:
+                await self._record_feedback(conversation_id, rating)
             try:
                 bot_replies = await self._rasa.send(
                     conversation_id, rasa_text, {**(metadata or {}), "channel": channel}
@@ -126,16 +154,25 @@ class ConversationService:
                 raise
             stored = await self._store_replies(conversation_id, message_id, bot_replies)
         for reply in stored:
-            await self._hub.publish(conversation_topic(conversation_id),
-                                    {"type": "message", "message": reply})
+            await self._delivery.deliver(conversation_id, reply)
         return Answer(conversation_id, stored)
 
-    async def _store_replies(self, conversation_id: str, message_id: int,
-                             bot_replies: list[Any]) -> list[dict[str, Any]]:
+    async def bot_turn(self, conversation_id: str, trusted_intent: str) -> list[dict[str, Any]]:
+        """Let the bot speak on the gateway's behalf (e.g. after a worker closed the chat)."""
+        async with self._locks.hold(conversation_id):
+            bot_replies = await self._rasa.send(conversation_id, trusted_intent,
+                                                {"trusted": True})
+            stored = await self._store_replies(conversation_id, None, bot_replies)
+        for reply in stored:
+            await self._delivery.deliver(conversation_id, reply)
+        return stored
+
+    async def _store_replies(self, conversation_id: str, message_id: int | None,
+                             bot_replies: list[BotReply]) -> list[dict[str, Any]]:
         async with self._sessions() as session, session.begin():
-            message = await session.get(Message, message_id)
+            message = await session.get(Message, message_id) if message_id is not None else None
             conversation = await session.get(Conversation, conversation_id)
-            assert message is not None and conversation is not None
+            assert conversation is not None
             stored = []
             for reply in bot_replies:
                 outbound = repository.new_outbound(conversation_id, "bot", reply.text,
@@ -146,9 +183,20 @@ class ConversationService:
             conversation.offered_buttons = next(
                 (r.buttons for r in reversed(bot_replies) if r.buttons), None)
             conversation.updated_at = utcnow()
-            message.status = MessageStatus.ANSWERED
+            if message is not None:
+                message.status = MessageStatus.ANSWERED
             await session.flush()
             return [repository.message_to_json(m) for m in stored]
+
+    async def send_system(self, conversation_id: str, text: str) -> dict[str, Any]:
+        """Store and deliver a message of the service itself (e.g. 'we hebben je bericht')."""
+        async with self._sessions() as session, session.begin():
+            message = repository.new_outbound(conversation_id, "system", text)
+            session.add(message)
+            await session.flush()
+            data = repository.message_to_json(message)
+        await self._delivery.deliver(conversation_id, data)
+        return data
 
     async def _mark(self, message_id: int, status: str) -> None:
         async with self._sessions() as session, session.begin():

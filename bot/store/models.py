@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -92,4 +93,120 @@ class Message(Base):
     buttons = Column(JSON, nullable=True)
     reply_to_id = Column(Integer, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
     status = Column(String(16), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Role:
+    """Roles of people using the inbox."""
+
+    WORKER = "worker"
+    ADMIN = "admin"
+
+
+class Worker(Base):
+    """A worker or admin account of the inbox and the worker API."""
+
+    __tablename__ = "workers"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    name = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False, default=Role.WORKER)
+    team = Column(String(64), nullable=True)
+    password_hash = Column(String(255), nullable=True)
+    # SHA-256 of the personal API token: the token itself is shown once and never stored.
+    api_token_hash = Column(String(64), nullable=False, unique=True)
+    online = Column(Boolean, nullable=False, default=False)
+    last_seen_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class HandoffStatus:
+    """Life cycle of a handoff: waiting in the queue, with a worker, done."""
+
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+class Priority:
+    """Queue priorities; urgent goes first."""
+
+    URGENT = "urgent"
+    NORMAL = "normal"
+
+
+class Handoff(Base):
+    """One escalation of a conversation to a human, from queue to close and feedback."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"),
+                             nullable=False, index=True)
+    # Id chosen by the action server for 'this message escalated': retries reuse it.
+    escalation_id = Column(String(64), nullable=False, unique=True)
+    reason = Column(String(64), nullable=False)
+    priority = Column(String(8), nullable=False, default=Priority.NORMAL)
+    topic = Column(String(64), nullable=True)
+    summary = Column(Text, nullable=False, default="")
+    status = Column(String(16), nullable=False, default=HandoffStatus.QUEUED, index=True)
+    worker_id = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
+    team = Column(String(64), nullable=True)
+    outcome = Column(String(64), nullable=True)
+    feedback = Column(String(32), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+    last_notified_at = Column(DateTime(timezone=True), nullable=True)
+    waiting_notice_sent_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class Note(Base):
+    """An internal note of a worker on a handoff; never sent to the young person."""
+
+    __tablename__ = "notes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    worker_id = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Notification(Base):
+    """Persisted outbox of signed webhook notifications to workers' tools (Teams, Slack…)."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    url = Column(Text, nullable=False)
+    body = Column(Text, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    delivered_at = Column(DateTime(timezone=True), nullable=True)
+    last_error = Column(String(255), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class WebSession(Base):
+    """A logged-in browser session of the inbox (cookie holds the token, we keep its hash)."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    worker_id = Column(Integer, ForeignKey("workers.id", ondelete="CASCADE"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AuditEntry(Base):
+    """Who looked at or acted on which conversation, and when (AVG accountability)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    worker_id = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
+    action = Column(String(32), nullable=False)
+    conversation_id = Column(String(36), nullable=True, index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

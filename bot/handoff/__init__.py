@@ -1,0 +1,1 @@
+"""Human handoff: the queue, claims, transfers, closing, presence and notifications."""

@@ -1,0 +1,114 @@
+"""OpenAPI 3.1 description of the worker API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _body(schema_ref: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+        "description": "conversation id"}]
+_COMMON = {"401": _error("not authenticated"), "403": _error("CSRF token missing (cookie)")}
+
+
+def _post(summary: str, body: str | None, ok: dict[str, Any], **errors: str) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary, "parameters": _ID,
+        "responses": {**ok, **_COMMON, **{code: _error(text) for code, text in errors.items()}},
+    }
+    if body:
+        operation["requestBody"] = _body(body)
+    return {"post": operation}
+
+
+_OK = {"200": {"description": "done", "content": {"application/json": {"schema": {
+    "type": "object"}}}}}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "broekzak worker API", "version": "1",
+             "description": "Queue, claims, replies, notes, transfers and closing of handoffs. "
+                            "Authenticate with `Authorization: Bearer <personal token>` (from "
+                            "`python -m bot worker add`)."},
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/me": {"get": {"summary": "the calling worker",
+                               "responses": {"200": {"description": "worker"}, **_COMMON}}},
+        "/api/v1/presence": {"post": {
+            "summary": "go online or offline", "requestBody": _body("Presence"),
+            "responses": {**_OK, **_COMMON, "400": _error("bad body")}}},
+        "/api/v1/queue": {"get": {
+            "summary": "open handoffs, urgent first then longest waiting",
+            "responses": {"200": {"description": "the queue", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"queue": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Handoff"}}}}}}},
+                **_COMMON}}},
+        "/api/v1/conversations/{id}": {"get": {
+            "summary": "transcript (bot turns included), handoff and notes",
+            "parameters": _ID,
+            "responses": {"200": {"description": "conversation", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Conversation"}}}},
+                **_COMMON, "404": _error("unknown conversation")}}},
+        "/api/v1/conversations/{id}/claim": _post(
+            "claim the conversation", None, _OK, **{"404": "unknown conversation",
+                                                    "409": "someone else has it, or closed"}),
+        "/api/v1/conversations/{id}/messages": _post(
+            "reply to the young person", "Text",
+            {"201": {"description": "stored and sent", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Message"}}}}},
+            **{"400": "empty or too long", "404": "unknown conversation",
+               "409": "not claimed by you, or closed"}),
+        "/api/v1/conversations/{id}/notes": _post(
+            "internal note (never sent)", "Text", {"201": {"description": "stored"}},
+            **{"400": "empty", "404": "unknown conversation", "409": "no open handoff"}),
+        "/api/v1/conversations/{id}/transfer": _post(
+            "transfer to a colleague or team", "Transfer", _OK,
+            **{"400": "no target", "404": "unknown conversation or worker",
+               "409": "not yours"}),
+        "/api/v1/conversations/{id}/close": _post(
+            "close; the bot says goodbye and asks for feedback", "Close", _OK,
+            **{"404": "unknown conversation", "409": "not yours, or already closed"}),
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"],
+                      "properties": {"error": {"type": "string"}}},
+            "Text": {"type": "object", "required": ["text"],
+                     "properties": {"text": {"type": "string", "minLength": 1}}},
+            "Presence": {"type": "object", "required": ["online"],
+                         "properties": {"online": {"type": "boolean"}}},
+            "Transfer": {"type": "object", "properties": {"worker": {"type": "string"},
+                                                          "team": {"type": "string"}}},
+            "Close": {"type": "object", "properties": {"outcome": {"type": "string"}}},
+            "Message": {"type": "object", "properties": {
+                "id": {"type": "string"}, "sender": {"enum": ["user", "bot", "worker", "system"]},
+                "text": {"type": "string"}, "buttons": {"type": "array"},
+                "created_at": {"type": "string", "format": "date-time"}}},
+            "Handoff": {"type": "object", "properties": {
+                "handoff_id": {"type": "integer"}, "conversation_id": {"type": "string"},
+                "pseudonym": {"type": "string"}, "channel": {"type": "string"},
+                "status": {"enum": ["queued", "assigned", "closed"]},
+                "priority": {"enum": ["urgent", "normal"]}, "reason": {"type": "string"},
+                "topic": {"type": ["string", "null"]}, "summary": {"type": "string"},
+                "team": {"type": ["string", "null"]}, "worker": {"type": ["string", "null"]},
+                "created_at": {"type": "string"}, "waiting_seconds": {"type": "integer"}}},
+            "Conversation": {"type": "object", "properties": {
+                "conversation_id": {"type": "string"}, "pseudonym": {"type": "string"},
+                "channel": {"type": "string"}, "state": {"type": "string"},
+                "handoff": {"$ref": "#/components/schemas/Handoff"},
+                "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
+                "notes": {"type": "array"}}},
+        },
+    },
+}
