@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean worker
+.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean worker bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -77,3 +77,6 @@ clean: ## remove models, results and reports (keeps the venv and the database)
 worker: $(STAMP) ## make an inbox account: make worker NAME=sam ROLE=worker|admin (prints its API token)
 	@test -n "$(NAME)" || { echo "usage: make worker NAME=<name> [ROLE=worker|admin]"; exit 2; }
 	$(PY) -m bot worker add "$(NAME)" --role $(or $(ROLE),worker)
+
+bench: $(MODEL) ## handoff latency over 100 handoffs through the real stack (p50/p95)
+	$(PY) -m scripts.bench_handoff --count 100

@@ -1,0 +1,126 @@
+"""The whole handoff loop through the real stack: model, Rasa, action server, gateway, SQLite.
+
+The young person chats over the web widget's socket; the worker uses the JSON API and
+the inbox's live socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.store.db import create_engine, session_factory
+from bot.store.models import Handoff
+
+pytestmark = pytest.mark.stack
+TIMEOUT_S = 30
+
+
+class YoungPerson:
+    """The widget's side of the socket protocol (docs/webchat-protocol.md)."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.inbox: list[dict[str, Any]] = []
+
+    async def say(self, text: str) -> None:
+        await self.ws.send_json({"type": "message", "id": f"m-{uuid.uuid4()}", "text": text})
+
+    async def press(self, title: str, payload: str) -> None:
+        await self.ws.send_json({"type": "button", "id": f"b-{uuid.uuid4()}",
+                                 "title": title, "payload": payload})
+
+    async def next_message(self, sender: str | None = None) -> dict[str, Any]:
+        """The next message frame (skipping acks), optionally from one sender."""
+        while True:
+            frame = await asyncio.wait_for(self.ws.receive_json(), TIMEOUT_S)
+            if frame["type"] == "message" and (
+                    sender is None or frame["message"]["sender"] == sender):
+                return frame["message"]
+
+    async def quiet_for(self, seconds: float) -> list[dict[str, Any]]:
+        """Messages received within `seconds` (acks ignored)."""
+        got = []
+        try:
+            while True:
+                frame = await asyncio.wait_for(self.ws.receive_json(), seconds)
+                if frame["type"] == "message":
+                    got.append(frame["message"])
+        except asyncio.TimeoutError:
+            return got
+
+
+async def next_event(live: Any, kind: str) -> dict[str, Any]:
+    while True:
+        event = await asyncio.wait_for(live.receive_json(), TIMEOUT_S)
+        if event["type"] == kind:
+            return event
+
+
+async def test_young_person_to_worker_and_back_to_the_bot(live_gateway) -> None:
+    client = live_gateway.client
+    token = await live_gateway.add_worker("sam")
+    auth = {"Authorization": f"Bearer {token}"}
+    online = await client.post("/api/v1/presence", json={"online": True}, headers=auth)
+    assert online.status == 200
+    live = await client.ws_connect("/api/v1/live", headers=auth)
+
+    ws = await client.ws_connect("/webhooks/webchat/ws")
+    young = YoungPerson(ws)
+    await ws.send_json({"type": "hello", "session_id": f"s-{uuid.uuid4()}"})
+    assert (await ws.receive_json())["type"] == "history"
+    await young.say("ik wil met iemand praten")
+    queued = await young.next_message("bot")
+    assert "hulpverlener" in queued["text"] and "nummer 1" in queued["text"]
+
+    new = await next_event(live, "handoff_new")
+    conversation_id = new["handoff"]["conversation_id"]
+    assert new["handoff"]["priority"] == "normal"
+    assert "ik wil met iemand praten" in new["handoff"]["summary"]
+
+    # While queued the bot is silent: the message goes to the inbox only.
+    await young.say("hallo is daar iemand")
+    event = await next_event(live, "message")
+    assert event["message"]["text"] == "hallo is daar iemand"
+    assert await young.quiet_for(2) == []
+
+    base = f"/api/v1/conversations/{conversation_id}"
+    assert (await client.post(base + "/claim", headers=auth)).status == 200
+    sent = await client.post(base + "/messages", json={"text": "Hoi, ik ben Sam."}, headers=auth)
+    assert sent.status == 201
+    assert (await young.next_message("worker"))["text"] == "Hoi, ik ben Sam."
+
+    await young.say("fijn dat je er bent")
+    while (event := await next_event(live, "message"))["message"]["sender"] != "user":
+        pass
+    assert event["message"]["text"] == "fijn dat je er bent"
+    assert await young.quiet_for(2) == []
+
+    assert (await client.post(base + "/close", json={"outcome": "afgerond"},
+                              headers=auth)).status == 200
+    goodbye = [await young.next_message("bot")]
+    while not goodbye[-1]["buttons"]:
+        goodbye.append(await young.next_message("bot"))
+    feedback = goodbye[-1]["buttons"][0]
+    assert feedback["payload"].startswith("/give_feedback")
+    await young.press(feedback["title"], feedback["payload"])
+    thanks = await young.next_message("bot")
+    assert thanks["text"]
+
+    engine = create_engine(live_gateway.db_url)
+    try:
+        async with session_factory(engine)() as session:
+            handoff = (await session.execute(select(Handoff))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert handoff.status == "closed" and handoff.outcome == "afgerond"
+    assert handoff.feedback is not None
+    detail = await (await client.get(base, headers=auth)).json()
+    senders = [m["sender"] for m in detail["messages"]]
+    assert senders[:2] == ["user", "bot"] and "worker" in senders
+    await ws.close()
+    await live.close()
