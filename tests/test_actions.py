@@ -16,7 +16,14 @@ from actions.info import ActionAboutOrganisation, ActionLocation, ActionOpeningH
 from actions.offers import ActionAffirm, ActionDeny, ActionOfferHuman
 from actions.texts import crisis_text, opening_hours_text
 from bot.config import parse_opening_hours
-from tests.conftest import action_event, bot_event, free_port, make_settings, make_tracker, user_event
+from tests.conftest import (
+    action_event,
+    bot_event,
+    free_port,
+    make_settings,
+    make_tracker,
+    user_event,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
