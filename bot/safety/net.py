@@ -1,0 +1,143 @@
+"""Match curated crisis patterns (safety/patterns.yml) against a message.
+
+Both the text and the patterns are normalised the same way, so spelling games do not hide
+a crisis: lower case, accents dropped, emoji and punctuation become spaces, repeated
+letters collapse ("doooood" → "dod", and the pattern "dood" → "dod" too), and a space in a
+pattern also matches no space ("ikwildood"). Idioms ("dood van het lachen") are removed
+from the text first, so they never raise an alarm.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SUICIDE_SELFHARM = "suicide_selfharm"
+UNSAFE = "unsafe"
+KINDS = (SUICIDE_SELFHARM, UNSAFE)
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_REPEATS = re.compile(r"([a-z])\1+")
+# In a pattern, repeated letters collapse too, but not an escape like \b followed by b.
+_PATTERN_REPEATS = re.compile(r"(?<!\\)([a-z])\1+")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "€": "e"})
+
+
+class PatternError(ValueError):
+    """The patterns file is malformed; the message names the entry."""
+
+
+def normalise(text: str) -> str:
+    """The comparable form of a message (see the module docstring)."""
+    lowered = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(c for c in lowered if not unicodedata.combining(c))
+    # Digits inside words are letters in disguise (z3lfm00rd); stand-alone numbers stay.
+    words = [w.translate(_LEET) if re.search(r"[a-z]", w) else w for w in stripped.split()]
+    spaced = _NOT_WORD.sub(" ", " ".join(words))
+    return " ".join(_REPEATS.sub(r"\1", spaced).split())
+
+
+def compile_pattern(source: str) -> re.Pattern[str]:
+    """Compile a pattern in the normalised alphabet; a space also matches no space."""
+    collapsed = _PATTERN_REPEATS.sub(r"\1", source.lower())
+    return re.compile(collapsed.replace(" ", r"\s*"))
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One curated crisis pattern with the examples that prove it."""
+
+    id: str
+    kind: str
+    regex: re.Pattern[str]
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An idiom that sounds like a crisis but is not one."""
+
+    id: str
+    regex: re.Pattern[str]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The safety net fired: which kind of danger, on which pattern."""
+
+    kind: str
+    pattern_id: str
+
+
+class SafetyNet:
+    """The loaded patterns and exclusions."""
+
+    def __init__(self, patterns: list[Pattern], exclusions: list[Exclusion]) -> None:
+        self.patterns = patterns
+        self.exclusions = exclusions
+
+    @classmethod
+    def from_file(cls, path: Path) -> SafetyNet:
+        """Load and check safety/patterns.yml; raises PatternError naming a bad entry."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        patterns = [_pattern(entry) for entry in data.get("patterns") or []]
+        exclusions = [_exclusion(entry) for entry in data.get("exclusions") or []]
+        ids = [p.id for p in patterns] + [e.id for e in exclusions]
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        if duplicates:
+            raise PatternError(f"duplicate ids in {path.name}: {sorted(duplicates)}")
+        return cls(patterns, exclusions)
+
+    def check(self, text: str) -> Detection | None:
+        """The first pattern that fires on the text once idioms are taken out, or None."""
+        normal = normalise(text)
+        for exclusion in self.exclusions:
+            normal = exclusion.regex.sub(" | ", normal)
+        for pattern in self.patterns:
+            if pattern.regex.search(normal):
+                return Detection(pattern.kind, pattern.id)
+        return None
+
+
+def _strings(entry: dict[str, object], key: str) -> tuple[str, ...]:
+    values = entry.get(key) or []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise PatternError(f"'{entry.get('id')}': '{key}' must be a list of texts")
+    return tuple(values)
+
+
+def _regex(entry: dict[str, object]) -> re.Pattern[str]:
+    source = entry.get("regex")
+    if not isinstance(source, str) or not source.strip():
+        raise PatternError(f"'{entry.get('id')}': 'regex' is missing")
+    try:
+        return compile_pattern(source)
+    except re.error as error:
+        raise PatternError(f"'{entry.get('id')}': bad regex ({error})") from error
+
+
+def _pattern(entry: dict[str, object]) -> Pattern:
+    if not isinstance(entry.get("id"), str):
+        raise PatternError(f"a pattern without an id: {entry}")
+    if entry.get("kind") not in KINDS:
+        raise PatternError(f"'{entry['id']}': 'kind' must be one of {KINDS}")
+    positive = _strings(entry, "positive")
+    if not positive:
+        raise PatternError(f"'{entry['id']}': give at least one positive example")
+    return Pattern(str(entry["id"]), str(entry["kind"]), _regex(entry), positive,
+                   _strings(entry, "negative"))
+
+
+def _exclusion(entry: dict[str, object]) -> Exclusion:
+    if not isinstance(entry.get("id"), str):
+        raise PatternError(f"an exclusion without an id: {entry}")
+    examples = _strings(entry, "examples")
+    if not examples:
+        raise PatternError(f"'{entry['id']}': give at least one example")
+    return Exclusion(str(entry["id"]), _regex(entry), examples)

@@ -1,0 +1,91 @@
+"""The crisis safety net: every curated pattern and idiom exclusion proves itself."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import REPO_ROOT
+from bot.safety.net import PatternError, SafetyNet, normalise
+
+PATTERNS_FILE = REPO_ROOT / "safety" / "patterns.yml"
+NET = SafetyNet.from_file(PATTERNS_FILE)
+
+POSITIVES = [(p.id, p.kind, text) for p in NET.patterns for text in p.positive]
+NEGATIVES = [(p.id, text) for p in NET.patterns for text in p.negative]
+IDIOMS = [(e.id, text) for e in NET.exclusions for text in e.examples]
+
+
+def test_every_pattern_has_positive_and_negative_examples() -> None:
+    for pattern in NET.patterns:
+        assert pattern.positive and pattern.negative, pattern.id
+    assert len(NET.patterns) >= 15 and len(NET.exclusions) >= 3
+
+
+@pytest.mark.parametrize(("pattern_id", "kind", "text"), POSITIVES)
+def test_positive_examples_fire_with_their_kind(pattern_id: str, kind: str, text: str) -> None:
+    detection = NET.check(text)
+    assert detection is not None, f"{pattern_id} missed: {text!r}"
+    assert detection.kind == kind
+
+
+@pytest.mark.parametrize(("pattern_id", "text"), NEGATIVES)
+def test_negative_examples_do_not_fire(pattern_id: str, text: str) -> None:
+    assert NET.check(text) is None, f"{pattern_id}: false alarm on {text!r}"
+
+
+@pytest.mark.parametrize(("exclusion_id", "text"), IDIOMS)
+def test_idioms_never_raise_an_alarm(exclusion_id: str, text: str) -> None:
+    assert NET.check(text) is None, f"idiom {exclusion_id} raised an alarm: {text!r}"
+
+
+def test_an_idiom_does_not_hide_a_real_crisis_in_the_same_message() -> None:
+    detection = NET.check("ik lach me dood maar eigenlijk wil ik dood")
+    assert detection is not None and detection.kind == "suicide_selfharm"
+
+
+def test_normalise() -> None:
+    assert normalise("IK  WÍL DOOOOD!!! 😭") == "ik wil dod"
+    assert normalise("z3lfm00rd") == "zelfmord"
+    assert normalise("bel 112") == "bel 112"
+
+
+def test_a_broken_patterns_file_is_refused_with_the_entry_named(tmp_path) -> None:
+    bad = tmp_path / "p.yml"
+    bad.write_text("patterns:\n  - id: x\n    kind: unsafe\n    regex: '('\n    positive: [a]\n")
+    with pytest.raises(PatternError, match="'x'"):
+        SafetyNet.from_file(bad)
+    bad.write_text("patterns:\n  - id: y\n    kind: sad\n    regex: a\n    positive: [a]\n")
+    with pytest.raises(PatternError, match="kind"):
+        SafetyNet.from_file(bad)
+
+
+NOISE = st.sampled_from(list("!?.,;:-_*~ ") + ["😭", "💔", "🙏", "...", "!!!", " "])
+
+
+@st.composite
+def disguised(draw: st.DrawFn) -> tuple[str, str]:
+    """A positive example with random punctuation/emoji, repeated letters and case changes."""
+    _, kind, text = draw(st.sampled_from(POSITIVES))
+    out = []
+    for char in text:
+        if char.isalpha() and draw(st.integers(0, 9)) == 0:
+            char = char * draw(st.integers(2, 5))
+        if draw(st.booleans()):
+            char = char.upper()
+        out.append(char)
+        if char == " " and draw(st.integers(0, 4)) == 0:
+            out.append(draw(NOISE))
+    if draw(st.booleans()):
+        out.append(draw(NOISE))
+    return "".join(out), kind
+
+
+@settings(max_examples=200, deadline=None)
+@given(disguised())
+def test_punctuation_emoji_repeats_and_case_do_not_hide_a_crisis(case: tuple[str, str]) -> None:
+    text, kind = case
+    detection = NET.check(text)
+    assert detection is not None, f"missed: {text!r}"
+    assert detection.kind == kind
