@@ -42,7 +42,7 @@ validate: $(STAMP) ## check the training data and domain (rasa data validate)
 	$(RASA) data validate --quiet
 
 test-stories: $(MODEL) ## end-to-end test stories with the trained model
-	$(RASA) test core --stories tests/test_stories.yml --model $(MODEL) \
+	$(RASA) test core --e2e --stories tests/test_stories.yml --model $(MODEL) \
 	  --fail-on-prediction-errors --out results/stories --no-plot
 
 browser-deps: ## install Debian's chromium for the browser tests (no browser download)

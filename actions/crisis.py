@@ -30,7 +30,11 @@ class ActionCrisis(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         kind = CRISIS_UNSAFE if intent == CRISIS_UNSAFE else CRISIS_SUICIDE
         # The numbers go out before anything that can be slow (the escalation).
-        dispatcher.utter_message(text=crisis_text(kind, settings.crisis, latest_text(tracker)))
+        # A crisis found by the gateway's safety net arrives as a trusted intent; the words
+        # the young person actually wrote come along in the metadata.
+        metadata = tracker.latest_message.get("metadata") or {}
+        text = metadata.get("original_text") or latest_text(tracker)
+        dispatcher.utter_message(text=crisis_text(kind, settings.crisis, str(text)))
         result = await escalate(tracker, kind, "urgent")
         if not result.accepted:
             follow_up = ("Het lukt me nu niet om een hulpverlener van ons te bereiken. "

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.config import CrisisLines, Organisation, WeeklyHours
+from bot.config import Organisation, WeeklyHours
 from bot.hours import describe_day, describe_moment, describe_week, is_open, next_opening
+from bot.safety.messages import CRISIS_SUICIDE, CRISIS_UNSAFE, crisis_text
 
-CRISIS_SUICIDE = "crisis_suicide_selfharm"
-CRISIS_UNSAFE = "crisis_unsafe"
-
-# Words that point at online sexual abuse or sextortion: then Helpwanted fits best.
-_ONLINE_ABUSE_HINTS = ("foto", "naakt", "nude", "video", "filmpje", "sexting", "online",
-                       "insta", "snap", "chantage", "chanteert", "verspreid", "webcam")
+__all__ = ["CRISIS_SUICIDE", "CRISIS_UNSAFE", "crisis_text"]
 
 
 def opening_hours_text(hours: WeeklyHours, now: datetime) -> str:
@@ -45,24 +41,3 @@ def organisation_text(org: Organisation) -> str:
 def location_text(org: Organisation) -> str:
     """Address and route."""
     return f"Je vindt ons op {org.address}.\n{org.route}"
-
-
-def crisis_text(kind: str, crisis: CrisisLines, user_text: str, age_hint_minor: bool = True) -> str:
-    """The crisis numbers that fit this kind of danger (safety.md), warm and direct."""
-    lines: list[str]
-    if kind == CRISIS_SUICIDE:
-        opening = ("Wat goed dat je dit vertelt. Dit klinkt echt heel zwaar, "
-                   "en je hoeft er niet alleen mee te blijven.")
-        lines = [f"Praat er nu meteen over met {crisis.suicide_prevention}",
-                 f"Ben je in direct gevaar? Bel {crisis.emergency}."]
-    else:
-        opening = "Wat goed dat je dit vertelt. Jouw veiligheid gaat nu voor alles."
-        lines = [f"Ben je nu in gevaar? Bel meteen {crisis.emergency}.",
-                 crisis.domestic_violence]
-        lowered = user_text.lower()
-        if any(hint in lowered for hint in _ONLINE_ABUSE_HINTS):
-            lines.append(crisis.online_abuse)
-    if age_hint_minor:
-        lines.append(crisis.children)
-    bullets = "\n".join(f"• {line}" for line in lines)
-    return f"{opening}\n{bullets}"

@@ -24,6 +24,8 @@ from bot.inbox.api import WorkerApi
 from bot.inbox.pages import InboxPages
 from bot.rasa.client import RasaClient
 from bot.realtime import Hub
+from bot.safety.guard import SafetyGuard
+from bot.safety.net import SafetyNet
 from bot.store.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -102,8 +104,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     delivery = Delivery(hub)
     notifier = Notifier(sessions, settings)
     handoffs = HandoffService(sessions, hub, notifier, settings)
+    guard = SafetyGuard(SafetyNet.from_file(settings.safety_patterns_file), rasa, sessions)
     service = ConversationService(sessions, rasa, hub, delivery,
-                                  record_feedback=handoffs.record_feedback)
+                                  record_feedback=handoffs.record_feedback, guard=guard,
+                                  crisis=settings.crisis, escalate_crisis=handoffs.raise_urgent)
     webchat = WebchatChannel(service, hub, settings.max_message_chars,
                              settings.webchat_allowed_origins)
     accounts = Accounts(sessions)

@@ -111,6 +111,7 @@ class Settings:
     notify_secret: str = ""
     session_cookie_secure: str = "auto"
     session_hours: float = 12.0
+    safety_patterns_file: Path = field(default=REPO_ROOT / "safety" / "patterns.yml")
     model_dir: Path = field(default=REPO_ROOT / "models")
 
 
@@ -195,6 +196,7 @@ DEFAULTS: dict[str, str] = {
     "NOTIFY_SECRET": "",
     "SESSION_COOKIE_SECURE": "auto",
     "SESSION_HOURS": "12",
+    "SAFETY_PATTERNS_FILE": str(REPO_ROOT / "safety" / "patterns.yml"),
     "ORG_NAME": "Jongerenwerk Broekzak",
     "ORG_DESCRIPTION": (
         "Wij zijn jongerenwerkers en hulpverleners. Je kunt bij ons terecht met alles waar je "
@@ -285,7 +287,14 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         notify_secret=get("NOTIFY_SECRET"),
         session_cookie_secure=get("SESSION_COOKIE_SECURE").lower(),
         session_hours=_float(get, "SESSION_HOURS"),
+        safety_patterns_file=_repo_path(get("SAFETY_PATTERNS_FILE")),
     )
+
+
+def _repo_path(raw: str) -> Path:
+    """A path from configuration; relative paths are relative to the repository."""
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _int(get: Callable[[str], str], name: str) -> int:

@@ -16,12 +16,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from bot.config import CrisisLines as CrisisSettings
 from bot.conversations.delivery import Delivery
 from bot.conversations.locks import KeyedLocks
-from bot.conversations.text import choose_rasa_text
+from bot.conversations.text import choose_rasa_text, neutralise_commands
 from bot.handoff import events
 from bot.rasa.client import BotReply, RasaClient, RasaUnavailable
 from bot.realtime import Hub
+from bot.safety.guard import SafetyGuard
+from bot.safety.messages import KIND_TO_INTENT, WAITING_CRISIS_FOLLOW_UP, crisis_text
 from bot.store import repository
 from bot.store.models import (
     Conversation,
@@ -69,6 +72,8 @@ class Answer:
 HANDOFF_CLOSED_INTENT = "/handoff_closed"
 FEEDBACK_PREFIX = "/give_feedback"
 FeedbackRecorder = Callable[[str, str], Awaitable[bool]]
+# Raise a conversation that waits for or is with a worker to URGENT: (conversation, kind).
+CrisisEscalator = Callable[[str, str], Awaitable[bool]]
 
 
 def feedback_rating(payload: str) -> str | None:
@@ -87,12 +92,17 @@ class ConversationService:
     """Stores inbound messages and gets them answered by the bot (or routed to a worker)."""
 
     def __init__(self, sessions: sessionmaker, rasa: RasaClient, hub: Hub,
-                 delivery: Delivery, record_feedback: FeedbackRecorder | None = None) -> None:
+                 delivery: Delivery, record_feedback: FeedbackRecorder | None = None,
+                 guard: SafetyGuard | None = None, crisis: CrisisSettings | None = None,
+                 escalate_crisis: CrisisEscalator | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._hub = hub
         self._delivery = delivery
         self._record_feedback = record_feedback
+        self._guard = guard
+        self._crisis = crisis
+        self._escalate_crisis = escalate_crisis
         self._locks = KeyedLocks()
 
     async def receive(self, inbound: Inbound) -> Received:
@@ -129,33 +139,78 @@ class ConversationService:
                     replies = await repository.replies_to(session, message)
                     return Answer(conversation_id, [repository.message_to_json(r) for r in replies],
                                   already_answered=True)
-                if conversation.state != ConversationState.BOT:
-                    # A human has (or will have) this conversation: the bot stays silent
-                    # and the message goes to the inbox.
-                    message.status = MessageStatus.ANSWERED
-                    data = repository.message_to_json(message)
-                    await session.commit()
-                    await self._hub.publish(events.INBOX_TOPIC, {
-                        "type": events.MESSAGE, "conversation_id": conversation_id,
-                        "message": data})
-                    return Answer(conversation_id, [])
+                state = conversation.state
                 rasa_text = choose_rasa_text(message.text, message.payload,
                                              conversation.offered_buttons)
                 channel = conversation.channel
+                text = message.text
+            # Both crisis signals run on every free-text message, in every state.
+            kind = None
+            if self._guard is not None and rasa_text == neutralise_commands(text):
+                verdict = await self._guard.check(text, use_model=True)
+                await self._guard.record(verdict, conversation_id, message_id, state)
+                kind = verdict.kind
+            if state != ConversationState.BOT:
+                return await self._to_worker(conversation_id, message_id, state, kind)
+            metadata = {**(metadata or {}), "channel": channel}
+            if kind is not None:
+                # The young person gets the crisis flow in this very turn, whichever signal
+                # fired: numbers at once and an urgent escalation (action_crisis).
+                rasa_text = "/" + KIND_TO_INTENT[kind]
+                metadata["original_text"] = text
             rating = feedback_rating(rasa_text)
             if rating is not None and self._record_feedback is not None:
                 await self._record_feedback(conversation_id, rating)
             try:
-                bot_replies = await self._rasa.send(
-                    conversation_id, rasa_text, {**(metadata or {}), "channel": channel}
-                )
+                bot_replies = await self._rasa.send(conversation_id, rasa_text, metadata)
             except RasaUnavailable:
+                if kind is not None:
+                    # Never leave a young person in danger without the numbers.
+                    return await self._crisis_without_bot(conversation_id, message_id, kind, text)
                 await self._mark(message_id, MessageStatus.FAILED)
                 raise
             stored = await self._store_replies(conversation_id, message_id, bot_replies)
         for reply in stored:
             await self._delivery.deliver(conversation_id, reply)
         return Answer(conversation_id, stored)
+
+    async def _to_worker(self, conversation_id: str, message_id: int, state: str,
+                         crisis_kind: str | None) -> Answer:
+        """A human has (or will have) this conversation: the bot stays silent, the message
+        goes to the inbox. In a crisis the conversation becomes urgent; a young person who
+        is still waiting gets the crisis numbers at once, a worker in the chat is alerted."""
+        async with self._sessions() as session, session.begin():
+            message = await session.get(Message, message_id)
+            assert message is not None
+            message.status = MessageStatus.ANSWERED
+            data = repository.message_to_json(message)
+            text = message.text
+        await self._hub.publish(events.INBOX_TOPIC, {
+            "type": events.MESSAGE, "conversation_id": conversation_id, "message": data})
+        replies: list[dict[str, Any]] = []
+        if crisis_kind is not None:
+            if self._escalate_crisis is not None:
+                await self._escalate_crisis(conversation_id, crisis_kind)
+            if state == ConversationState.QUEUED and self._crisis is not None:
+                intent = KIND_TO_INTENT[crisis_kind]
+                for reply in (crisis_text(intent, self._crisis, text), WAITING_CRISIS_FOLLOW_UP):
+                    replies.append(await self._send_outbound(conversation_id, "bot", reply,
+                                                             reply_to_id=message_id))
+        return Answer(conversation_id, replies)
+
+    async def _crisis_without_bot(self, conversation_id: str, message_id: int, kind: str,
+                                  text: str) -> Answer:
+        """The bot is down during a crisis: the gateway gives the numbers and escalates."""
+        if self._escalate_crisis is not None:
+            await self._escalate_crisis(conversation_id, kind)
+        replies = []
+        if self._crisis is not None:
+            for reply in (crisis_text(KIND_TO_INTENT[kind], self._crisis, text),
+                          WAITING_CRISIS_FOLLOW_UP):
+                replies.append(await self._send_outbound(conversation_id, "bot", reply,
+                                                         reply_to_id=message_id))
+        await self._mark(message_id, MessageStatus.ANSWERED)
+        return Answer(conversation_id, replies)
 
     async def bot_turn(self, conversation_id: str, trusted_intent: str) -> list[dict[str, Any]]:
         """Let the bot speak on the gateway's behalf (e.g. after a worker closed the chat)."""
@@ -190,8 +245,13 @@ class ConversationService:
 
     async def send_system(self, conversation_id: str, text: str) -> dict[str, Any]:
         """Store and deliver a message of the service itself (e.g. 'we hebben je bericht')."""
+        return await self._send_outbound(conversation_id, "system", text)
+
+    async def _send_outbound(self, conversation_id: str, sender: str, text: str,
+                             reply_to_id: int | None = None) -> dict[str, Any]:
         async with self._sessions() as session, session.begin():
-            message = repository.new_outbound(conversation_id, "system", text)
+            message = repository.new_outbound(conversation_id, sender, text)
+            message.reply_to_id = reply_to_id
             session.add(message)
             await session.flush()
             data = repository.message_to_json(message)

@@ -44,11 +44,17 @@ class Notifier:
         return urls
 
     def enqueue_new_handoff(self, session: AsyncSession, handoff: Handoff,
-                            conversation: Conversation, repeat: bool = False) -> None:
-        """Queue the notification of a (still unclaimed) handoff in the same transaction."""
+                            conversation: Conversation, repeat: bool = False,
+                            urgent_now: bool = False) -> None:
+        """Queue the notification of a handoff in the same transaction.
+
+        repeat: still unclaimed after a while; urgent_now: it just became urgent (crisis).
+        """
         settings = self._settings
+        event = "handoff.urgent" if urgent_now else (
+            "handoff.unclaimed" if repeat else "handoff.new")
         body = json.dumps({
-            "event": "handoff.unclaimed" if repeat else "handoff.new",
+            "event": event,
             "handoff_id": handoff.id,
             "conversation_id": conversation.id,
             "pseudonym": conversation.pseudonym,

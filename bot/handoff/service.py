@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,6 +22,7 @@ from bot.handoff import events
 from bot.handoff.notify import Notifier
 from bot.hours import describe_moment, is_open, local_now, next_opening
 from bot.realtime import Hub
+from bot.safety.messages import KIND_TO_INTENT
 from bot.store import repository
 from bot.store.models import (
     AuditEntry,
@@ -149,6 +151,36 @@ class HandoffService:
             "someone_available": await self.someone_available(),
             "back_at": describe_moment(opening, now) if opening else None,
         }
+
+    async def raise_urgent(self, conversation_id: str, kind: str) -> bool:
+        """A crisis: make the open handoff urgent (or open one), notify everyone at once."""
+        reason = KIND_TO_INTENT.get(kind, kind)
+        async with self._sessions() as session, session.begin():
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                return False
+            handoff = (await session.execute(select(Handoff).where(
+                Handoff.conversation_id == conversation_id,
+                Handoff.status.in_(OPEN)))).scalar_one_or_none()
+            if handoff is None:
+                handoff = Handoff(conversation_id=conversation_id,
+                                  escalation_id=f"safety-{uuid.uuid4()}", reason=reason,
+                                  priority=Priority.URGENT, topic=reason,
+                                  summary="Crisissignaal van het vangnet",
+                                  status=HandoffStatus.QUEUED)
+                session.add(handoff)
+                conversation.state = ConversationState.QUEUED
+                await session.flush()
+            elif handoff.priority != Priority.URGENT:
+                handoff.priority = Priority.URGENT
+                handoff.reason = reason
+            self._notifier.enqueue_new_handoff(session, handoff, conversation, urgent_now=True)
+            item = handoff_json(handoff, conversation)
+        await self._hub.publish(events.INBOX_TOPIC, {"type": events.CRISIS_ALERT,
+                                                     "handoff": item, "kind": kind})
+        await self._hub.publish(events.INBOX_TOPIC, {"type": events.HANDOFF_UPDATED,
+                                                     "handoff": item})
+        return True
 
     async def someone_available(self) -> bool:
         """Open now and at least one worker online."""

@@ -43,6 +43,22 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
         return parse_replies(data)
 
+    async def parse(self, text: str) -> tuple[str | None, float]:
+        """NLU only (no dialogue): (intent name, confidence); raises RasaUnavailable."""
+        params = {"token": self._token} if self._token else {}
+        try:
+            async with self._session.post(f"{self._base_url}/model/parse", params=params,
+                                          json={"text": text}, timeout=self._timeout) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                data = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
+        intent = data.get("intent") if isinstance(data, dict) else None
+        if not isinstance(intent, dict):
+            return None, 0.0
+        return intent.get("name"), float(intent.get("confidence") or 0.0)
+
     async def is_ready(self) -> bool:
         """True when Rasa is up and has a model loaded."""
         params = {"token": self._token} if self._token else {}

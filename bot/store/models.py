@@ -210,3 +210,20 @@ class AuditEntry(Base):
     action = Column(String(32), nullable=False)
     conversation_id = Column(String(36), nullable=True, index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SafetyDetection(Base):
+    """A crisis signal on a message: which signal fired, how sure, for admin review."""
+
+    __tablename__ = "safety_detections"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"),
+                             nullable=False, index=True)
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False)
+    signal = Column(String(16), nullable=False)  # "pattern" | "model"
+    kind = Column(String(32), nullable=False)  # "suicide_selfharm" | "unsafe"
+    detail = Column(String(64), nullable=False)  # pattern id, or model confidence
+    state = Column(String(16), nullable=False)  # conversation state when it fired
+    reviewed = Column(String(16), nullable=True)  # admin verdict: "true_alarm" | "false_alarm"
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,88 @@
+"""Runs both crisis signals on a message and records what fired (safety.md).
+
+Signal 1, the safety net: curated patterns on the raw text (bot/safety/net.py).
+Signal 2, the model: Rasa's NLU says crisis_suicide_selfharm or crisis_unsafe.
+Either one suffices.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.rasa.client import RasaClient, RasaUnavailable
+from bot.safety.messages import CRISIS_SUICIDE, CRISIS_UNSAFE
+from bot.safety.net import SUICIDE_SELFHARM, UNSAFE, SafetyNet
+from bot.store.models import SafetyDetection
+
+log = logging.getLogger(__name__)
+
+INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
+MODEL_MIN_CONFIDENCE = 0.3
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One crisis signal that fired."""
+
+    signal: str  # "pattern" | "model"
+    kind: str  # "suicide_selfharm" | "unsafe"
+    detail: str  # pattern id or model confidence
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Both signals on one message; `kind` is set when either fired."""
+
+    signals: tuple[Signal, ...]
+
+    @property
+    def kind(self) -> str | None:
+        """The kind of danger (the safety net's when both fired: it is curated)."""
+        return self.signals[0].kind if self.signals else None
+
+
+class SafetyGuard:
+    """Checks messages for crises and records every detection."""
+
+    def __init__(self, net: SafetyNet, rasa: RasaClient, sessions: sessionmaker) -> None:
+        self._net = net
+        self._rasa = rasa
+        self._sessions = sessions
+
+    async def check(self, text: str, use_model: bool) -> Verdict:
+        """Run the safety net, and the model when asked (the bot's turn runs NLU anyway)."""
+        signals: list[Signal] = []
+        detection = self._net.check(text)
+        if detection is not None:
+            signals.append(Signal("pattern", detection.kind, detection.pattern_id))
+        if use_model:
+            try:
+                intent, confidence = await self._rasa.parse(text)
+            except RasaUnavailable:
+                intent, confidence = None, 0.0
+                log.warning("NLU unavailable for the crisis check; the safety net still ran")
+            if intent in INTENT_TO_KIND and confidence >= MODEL_MIN_CONFIDENCE:
+                signals.append(Signal("model", INTENT_TO_KIND[intent], f"{confidence:.2f}"))
+        return Verdict(tuple(signals))
+
+    async def record(self, verdict: Verdict, conversation_id: str, message_id: int,
+                     state: str) -> None:
+        """Store every signal that fired, for admin review."""
+        if not verdict.signals:
+            return
+        async with self._sessions() as session, session.begin():
+            already = (await session.execute(select(SafetyDetection.id).where(
+                SafetyDetection.message_id == message_id).limit(1))).first()
+            if already is not None:
+                return  # a retried message: recorded the first time
+            for signal in verdict.signals:
+                session.add(SafetyDetection(
+                    conversation_id=conversation_id, message_id=message_id,
+                    signal=signal.signal, kind=signal.kind, detail=signal.detail[:64],
+                    state=state))
+        log.warning("crisis signal (%s) in a conversation in state %s",
+                    "+".join(s.signal for s in verdict.signals), state)
