@@ -20,6 +20,7 @@ from bot.handoff.notify import Notifier
 from bot.handoff.service import HandoffService
 from bot.handoff.webhook import handle_escalation
 from bot.inbox.accounts import Accounts
+from bot.inbox.admin_api import AdminApi
 from bot.inbox.api import WorkerApi
 from bot.inbox.pages import InboxPages
 from bot.rasa.client import RasaClient
@@ -48,6 +49,7 @@ NOTIFIER = web.AppKey("notifier", Notifier)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 API = web.AppKey("worker_api", WorkerApi)
 PAGES = web.AppKey("inbox_pages", InboxPages)
+ADMIN = web.AppKey("admin_api", AdminApi)
 HTTP = web.AppKey("http_client", aiohttp.ClientSession)
 
 
@@ -92,6 +94,9 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(conversation + "/notes", lambda r: r.app[API].note(r))
     app.router.add_post(conversation + "/transfer", lambda r: r.app[API].transfer(r))
     app.router.add_post(conversation + "/close", lambda r: r.app[API].close(r))
+    app.router.add_get(api + "/admin/safety-detections", lambda r: r.app[ADMIN].detections(r))
+    app.router.add_post(api + "/admin/safety-detections/{id}/review",
+                        lambda r: r.app[ADMIN].review(r))
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -121,6 +126,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = accounts
     app[API] = WorkerApi(accounts, handoffs, service, delivery, hub, settings.max_message_chars)
     app[PAGES] = InboxPages(accounts, settings)
+    app[ADMIN] = AdminApi(accounts, sessions)
     yield
     await app[HUB].close_all()
     await webchat.close()

@@ -168,12 +168,22 @@ class LiveGateway:
 
 
 @pytest.fixture
-async def live_gateway(aiohttp_client, stack, db_url):  # type: ignore[no-untyped-def]
-    """The gateway listening where the action server sends escalations."""
+def make_live_gateway(aiohttp_client, stack, db_url):  # type: ignore[no-untyped-def]
+    """Factory of a gateway listening where the action server sends escalations."""
     from bot.app import init_app
 
-    settings = stack.gateway_settings(db_url, OPENING_HOURS="ma-zo 00:00-24:00",
-                                      WAITING_NOTICE_MINUTES="60")
-    client = await aiohttp_client(init_app(settings),
-                                  server_kwargs={"port": stack.settings.port})
-    return LiveGateway(client, settings, db_url)
+    async def make(**overrides: str) -> LiveGateway:
+        values = {"OPENING_HOURS": "ma-zo 00:00-24:00", "WAITING_NOTICE_MINUTES": "60",
+                  **overrides}
+        settings = stack.gateway_settings(db_url, **values)
+        client = await aiohttp_client(init_app(settings),
+                                      server_kwargs={"port": stack.settings.port})
+        return LiveGateway(client, settings, db_url)
+
+    return make
+
+
+@pytest.fixture
+async def live_gateway(make_live_gateway):  # type: ignore[no-untyped-def]
+    """The gateway listening where the action server sends escalations (always open)."""
+    return await make_live_gateway()

@@ -61,7 +61,7 @@ def test_a_broken_patterns_file_is_refused_with_the_entry_named(tmp_path) -> Non
         SafetyNet.from_file(bad)
 
 
-NOISE = st.sampled_from(list("!?.,;:-_*~ ") + ["😭", "💔", "🙏", "...", "!!!", " "])
+NOISE = st.sampled_from([*"!?.,;:-_*~ ", "😭", "💔", "🙏", "...", "!!!", " "])
 
 
 @st.composite

@@ -1,0 +1,77 @@
+"""Admin-only API: review every crisis detection, so missed and false alarms become data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.channels.errors import json_error, read_json_object
+from bot.handoff.service import as_utc
+from bot.inbox.accounts import Accounts
+from bot.inbox.auth import authenticate, require_admin
+from bot.store.models import AuditEntry, Conversation, Message, SafetyDetection
+
+VERDICTS = ("true_alarm", "false_alarm")
+PAGE = 200
+
+
+class AdminApi:
+    """Handlers of /api/v1/admin."""
+
+    def __init__(self, accounts: Accounts, sessions: sessionmaker) -> None:
+        self._accounts = accounts
+        self._sessions = sessions
+
+    async def detections(self, request: web.Request) -> web.Response:
+        """The latest crisis detections with the message that triggered them (audited)."""
+        worker, _ = await authenticate(request, self._accounts)
+        require_admin(worker)
+        async with self._sessions() as session, session.begin():
+            rows = (await session.execute(
+                select(SafetyDetection, Message.text, Conversation.pseudonym)
+                .join(Message, Message.id == SafetyDetection.message_id)
+                .join(Conversation, Conversation.id == SafetyDetection.conversation_id)
+                .order_by(SafetyDetection.id.desc()).limit(PAGE))).all()
+            session.add(AuditEntry(worker_id=worker.id, action="read_detections"))
+        return web.json_response({"detections": [_detection_json(d, text, pseudonym)
+                                                 for d, text, pseudonym in rows]})
+
+    async def review(self, request: web.Request) -> web.Response:
+        """Mark a detection a true or a false alarm: {"verdict": ...}."""
+        worker, _ = await authenticate(request, self._accounts)
+        require_admin(worker)
+        body = await read_json_object(request)
+        verdict = body.get("verdict")
+        if verdict not in VERDICTS:
+            return json_error(400, f"field 'verdict' must be one of {list(VERDICTS)}")
+        try:
+            detection_id = int(request.match_info["id"])
+        except ValueError:
+            return json_error(404, "unknown detection")
+        async with self._sessions() as session, session.begin():
+            detection = await session.get(SafetyDetection, detection_id)
+            if detection is None:
+                return json_error(404, "unknown detection")
+            detection.reviewed = str(verdict)
+            session.add(AuditEntry(worker_id=worker.id, action="review_detection",
+                                   conversation_id=detection.conversation_id))
+        return web.json_response({"id": detection_id, "reviewed": verdict})
+
+
+def _detection_json(detection: SafetyDetection, text: str, pseudonym: str) -> dict[str, Any]:
+    created = as_utc(detection.created_at)
+    return {
+        "id": detection.id,
+        "conversation_id": detection.conversation_id,
+        "pseudonym": pseudonym,
+        "signal": detection.signal,
+        "kind": detection.kind,
+        "detail": detection.detail,
+        "state": detection.state,
+        "reviewed": detection.reviewed,
+        "text": text,
+        "created_at": created.isoformat() if created else None,
+    }
