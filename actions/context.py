@@ -72,6 +72,9 @@ def conversation_summary(tracker: Tracker) -> str:
     for event in tracker.events:
         kind = event.get("event")
         text = event.get("text")
+        if kind == "user" and isinstance(text, str) and text.startswith("/"):
+            # A crisis forced by the gateway's safety net: show what was really written.
+            text = (event.get("metadata") or {}).get("original_text") or text
         if kind in ("user", "bot") and isinstance(text, str) and text.strip():
             who = "Jongere" if kind == "user" else "Bot"
             short = text.strip().replace("\n", " ")

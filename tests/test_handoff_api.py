@@ -238,3 +238,9 @@ def test_worker_add_prints_the_token_last(tmp_path) -> None:
                             env=env, cwd=REPO_ROOT, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("bzk_")
+
+
+async def test_live_socket_refuses_other_origins(gateway) -> None:
+    headers = {**(await worker(gateway)), "Origin": "https://evil.example"}
+    response = await gateway.get("/api/v1/live", headers=headers)
+    assert response.status == 403

@@ -48,6 +48,26 @@ def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> li
     return chunks
 
 
+def split_tail(text: str, limit: int, measure: Callable[[str], int] = len) -> tuple[str, str]:
+    """(head, tail) of the stripped text, tail ≤ limit: the shortest natural last part.
+
+    The tail is the whole text if it fits, else its last paragraph if that fits, else its
+    last line, sentence or word, and only as a last resort the last chunk of split_text.
+    Used to keep a closing question together with the buttons that answer it.
+    """
+    text = text.strip()
+    if measure(text) <= limit:
+        return "", text
+    for pattern in _BOUNDARIES:
+        cuts = [match.end(1) for match in pattern.finditer(text)]
+        if cuts:
+            tail = text[cuts[-1]:].strip()
+            if tail and measure(tail) <= limit:
+                return text[:cuts[-1]].rstrip(), tail
+    last = split_text(text, limit, measure)[-1]
+    return text[: len(text) - len(last)].rstrip(), last
+
+
 def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos].isspace():
         pos += 1

@@ -241,7 +241,19 @@ class ConversationService:
             if message is not None:
                 message.status = MessageStatus.ANSWERED
             await session.flush()
-            return [repository.message_to_json(m) for m in stored]
+            data = [repository.message_to_json(m) for m in stored]
+            state = conversation.state
+        await self._show_in_inbox(conversation_id, state, data)
+        return data
+
+    async def _show_in_inbox(self, conversation_id: str, state: str,
+                             messages: list[dict[str, Any]]) -> None:
+        """Workers see what the service says in conversations that are theirs (or queued)."""
+        if state == ConversationState.BOT:
+            return
+        for data in messages:
+            await self._hub.publish(events.INBOX_TOPIC, {
+                "type": events.MESSAGE, "conversation_id": conversation_id, "message": data})
 
     async def send_system(self, conversation_id: str, text: str) -> dict[str, Any]:
         """Store and deliver a message of the service itself (e.g. 'we hebben je bericht')."""
@@ -255,6 +267,9 @@ class ConversationService:
             session.add(message)
             await session.flush()
             data = repository.message_to_json(message)
+            conversation = await session.get(Conversation, conversation_id)
+            state = conversation.state if conversation is not None else ConversationState.BOT
+        await self._show_in_inbox(conversation_id, state, [data])
         await self._delivery.deliver(conversation_id, data)
         return data
 

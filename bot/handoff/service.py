@@ -136,7 +136,8 @@ class HandoffService:
                     await session.flush()
                     self._notifier.enqueue_new_handoff(session, existing, conversation)
             handoff_id = existing.id
-            item = handoff_json(existing, conversation)
+            item = handoff_json(existing, conversation,
+                                await self._worker_name(session, existing.worker_id))
         await self._hub.publish(events.INBOX_TOPIC, {
             "type": events.HANDOFF_NEW if created else events.HANDOFF_UPDATED, "handoff": item})
         position, wait = await self.queue_position(handoff_id)
@@ -175,7 +176,8 @@ class HandoffService:
                 handoff.priority = Priority.URGENT
                 handoff.reason = reason
             self._notifier.enqueue_new_handoff(session, handoff, conversation, urgent_now=True)
-            item = handoff_json(handoff, conversation)
+            item = handoff_json(handoff, conversation,
+                                await self._worker_name(session, handoff.worker_id))
         await self._hub.publish(events.INBOX_TOPIC, {"type": events.CRISIS_ALERT,
                                                      "handoff": item, "kind": kind})
         await self._hub.publish(events.INBOX_TOPIC, {"type": events.HANDOFF_UPDATED,
@@ -403,6 +405,13 @@ class HandoffService:
             return len(rows)
 
     # --- helpers ----------------------------------------------------------------------
+
+    @staticmethod
+    async def _worker_name(session: Any, worker_id: int | None) -> str | None:
+        if worker_id is None:
+            return None
+        worker = await session.get(Worker, worker_id)
+        return worker.name if worker is not None else None
 
     async def _latest_handoff(self, session: Any, conversation_id: str) -> Handoff | None:
         return (await session.execute(

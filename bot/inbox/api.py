@@ -120,6 +120,9 @@ class WorkerApi:
 
     async def live(self, request: web.Request) -> web.StreamResponse:
         """Websocket of live inbox events (new handoffs, updates, messages)."""
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.rstrip("/") != f"{request.scheme}://{request.host}":
+            return json_error(403, "origin not allowed")
         await authenticate(request, self._accounts)
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)

@@ -50,6 +50,9 @@ class Conversation(Base):
     state = Column(String(16), nullable=False, default=ConversationState.BOT)
     # Buttons of the bot's last message: only these payloads may bypass NLU.
     offered_buttons = Column(JSON, nullable=True)
+    # Why messages cannot reach the young person right now (e.g. "window_closed",
+    # "blocked"); shown to the worker. Cleared when they write again.
+    delivery_problem = Column(String(32), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -93,6 +96,12 @@ class Message(Base):
     buttons = Column(JSON, nullable=True)
     reply_to_id = Column(Integer, ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
     status = Column(String(16), nullable=False)
+    # Non-text content the young person sent (kept for the worker): type, media id, mime.
+    media = Column(JSON, nullable=True)
+    # Outbound on a platform: its message id and what the platform reported back.
+    platform_message_id = Column(String(255), nullable=True, index=True)
+    delivery_status = Column(String(16), nullable=True)
+    delivery_error = Column(String(64), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -226,4 +235,31 @@ class SafetyDetection(Base):
     detail = Column(String(64), nullable=False)  # pattern id, or model confidence
     state = Column(String(16), nullable=False)  # conversation state when it fired
     reviewed = Column(String(16), nullable=True)  # admin verdict: "true_alarm" | "false_alarm"
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class OutboxStatus:
+    """Life cycle of one platform send."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class ChannelOutbox(Base):
+    """One request to a messaging platform, persisted before it is sent, retried in order."""
+
+    __tablename__ = "channel_outbox"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"),
+                             nullable=False, index=True)
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=True)
+    channel = Column(String(32), nullable=False)
+    method = Column(String(32), nullable=False)  # "send" | "mark_read" | "answer_callback"
+    body = Column(Text, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    status = Column(String(16), nullable=False, default=OutboxStatus.PENDING, index=True)
+    last_error = Column(String(64), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

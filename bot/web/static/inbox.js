@@ -23,6 +23,7 @@
   const BASE_TITLE = "Inbox";
   const CONVERSATION_HASH = /^#gesprek=([A-Za-z0-9_-]{1,64})$/;
   const SENDERS = ["user", "bot", "worker", "system"];
+  const HANDOFF_EVENTS = ["handoff_new", "handoff_updated", "crisis_alert"];
 
   const TEXT = {
     senders: { user: "Jongere", bot: "Bot", worker: "Hulpverlener", system: "Systeem" },
@@ -37,6 +38,8 @@
     reported: (d) => `${d} geleden gemeld`,
     announceNew: (urgent, name) => (urgent
       ? `Nieuw urgent gesprek in de wachtrij: ${name}` : `Nieuw gesprek in de wachtrij: ${name}`),
+    announceCrisis: (name) => `Crisissignaal in het gesprek met ${name}`,
+    crisis: "Crisissignaal in dit gesprek: de jongere kan in gevaar zijn. Lees het laatste bericht en handel met voorrang.",
     unread: (n) => (n === 1 ? "1 nieuw bericht" : `${n} nieuwe berichten`),
     queueCount: (queued, assigned) => {
       const parts = [`${queued} in de rij`];
@@ -86,7 +89,17 @@
   };
 
   const CHANNELS = { whatsapp: "WhatsApp", telegram: "Telegram", webchat: "Webchat", rest: "REST" };
+  // Topic (domain.yml topic_* without the prefix, or crisis_*) and reason codes; an
+  // unknown code is shown as it is, underscores as spaces.
   const LABELS = {
+    bullying: "pesten",
+    mood: "somber of gestrest",
+    home: "thuis",
+    school_work: "school of werk",
+    money: "geld",
+    substance: "alcohol of drugs",
+    relationships_sex: "relaties en seks",
+    justice: "politie of justitie",
     crisis_suicide_selfharm: "crisis: suïcide of zelfbeschadiging",
     crisis_unsafe: "crisis: niet veilig",
     request_human: "vroeg om een hulpverlener",
@@ -154,6 +167,19 @@
   function codeLabel(code) {
     const name = str(code);
     return LABELS[name] || name.replace(/_/g, " ");
+  }
+
+  /**
+   * A handoff from a live event, completed from what we knew: some events carry
+   * "worker": null for a handoff that is still assigned (see the report on
+   * HandoffService.raise_urgent); the holder must not lose the reply box over that.
+   */
+  function mergeHandoff(previous, next) {
+    if (previous && next.status === "assigned" && !str(next.worker)
+      && previous.status === "assigned" && previous.handoff_id === next.handoff_id) {
+      return { ...next, worker: previous.worker };
+    }
+    return next;
   }
 
   function setFormDisabled(form, disabled) {
@@ -316,7 +342,9 @@
       this.list = byId("ib-queue");
       this.empty = byId("ib-queue-empty");
       this.count = byId("ib-queue-count");
-      this.items = new Map(); // conversation id → {handoff, receivedAt, node, unread, fresh}
+      // conversation id → {handoff, receivedAt, node, unread, fresh (new, not yet opened),
+      // alert (became urgent or a crisis signal, not yet opened)}
+      this.items = new Map();
       this.openId = null;
       this.me = "";
       this.onChange = onChange;
@@ -342,21 +370,29 @@
       this.render();
     }
 
-    /** A new or changed handoff; `live` marks items that arrived while the page was open. */
-    update(handoff, live) {
+    /**
+     * A new or changed handoff from a live event: `live` marks a new arrival, `crisis` a
+     * crisis signal in the conversation (highlighted until someone opens it here).
+     */
+    update(handoff, live, crisis) {
       if (!handoff || typeof handoff.conversation_id !== "string") return;
       if (handoff.status === "closed") this.items.delete(handoff.conversation_id);
-      else this.upsert(handoff, live);
+      else this.upsert(handoff, live, crisis);
       this.render();
     }
 
-    upsert(handoff, live) {
+    upsert(handoff, live, crisis) {
       const id = handoff.conversation_id;
-      const item = this.items.get(id) || { unread: 0, fresh: false, node: null };
-      item.handoff = handoff;
+      const item = this.items.get(id) || { unread: 0, fresh: false, alert: false, node: null };
+      const previous = item.handoff;
+      item.handoff = mergeHandoff(previous, handoff);
       item.receivedAt = Date.now();
-      if (live && id !== this.openId && handoff.status === "queued") item.fresh = true;
+      const notOpen = id !== this.openId;
+      if (live && notOpen && handoff.status === "queued") item.fresh = true;
       if (handoff.status !== "queued") item.fresh = false;
+      const becameUrgent = Boolean(previous) && previous.priority !== "urgent"
+        && handoff.priority === "urgent";
+      if (notOpen && (crisis || becameUrgent)) item.alert = true;
       this.items.set(id, item);
     }
 
@@ -374,6 +410,7 @@
       if (item) {
         item.unread = 0;
         item.fresh = false;
+        item.alert = false;
       }
       this.render();
     }
@@ -432,13 +469,14 @@
         wait: el("span", { class: "ib-item-wait" }),
         channel: el("span", { class: "ib-item-channel" }),
         topic: el("span", { class: "ib-item-topic" }),
+        team: el("span", { class: "ib-item-team" }),
         status: el("span", { class: "ib-item-status" }),
         summary: el("span", { class: "ib-item-summary" }),
         unread: el("span", { class: "ib-item-unread" }),
       };
       const link = el("a", { class: "ib-item-link" }, [
         el("span", { class: "ib-item-top" }, [parts.badge, parts.fresh, parts.name, parts.wait]),
-        el("span", { class: "ib-item-meta" }, [parts.channel, parts.topic, parts.status]),
+        el("span", { class: "ib-item-meta" }, [parts.channel, parts.topic, parts.team, parts.status]),
         parts.summary,
         parts.unread,
       ]);
@@ -458,7 +496,7 @@
       node.dataset.status = str(handoff.status);
       node.classList.toggle("ib-item--urgent", urgent);
       node.classList.toggle("ib-item--assigned", !queued);
-      node.classList.toggle("ib-item--alert", urgent && item.fresh);
+      node.classList.toggle("ib-item--alert", urgent && (item.fresh || item.alert));
       node.classList.toggle("ib-item--fresh", !urgent && item.fresh);
       node.classList.toggle("ib-item--open", handoff.conversation_id === this.openId);
       link.href = `#gesprek=${encodeURIComponent(handoff.conversation_id)}`;
@@ -470,6 +508,8 @@
       parts.channel.textContent = channelLabel(handoff.channel);
       parts.topic.textContent = codeLabel(handoff.topic);
       parts.topic.hidden = !str(handoff.topic);
+      parts.team.textContent = str(handoff.team) ? `team ${str(handoff.team)}` : "";
+      parts.team.hidden = !str(handoff.team);
       const worker = str(handoff.worker);
       parts.status.textContent = queued ? TEXT.queued
         : worker === this.me ? TEXT.withYou : TEXT.withWorker(worker || "een collega");
@@ -503,6 +543,7 @@
       this.title = byId("ib-conv-title");
       this.meta = byId("ib-conv-meta");
       this.status = byId("ib-conv-status");
+      this.crisis = byId("ib-crisis");
       this.transcript = byId("ib-transcript");
       this.claimBox = byId("ib-claim-box");
       this.claimButton = byId("ib-claim");
@@ -585,6 +626,7 @@
         this.transferTarget.value = "";
         this.outcome.value = "";
         this.title.textContent = "";
+        this.crisis.hidden = true;
         this.meta.textContent = "";
         this.status.textContent = "";
         this.summary.textContent = "";
@@ -607,10 +649,16 @@
       this.renderState();
     }
 
+    /** A crisis signal arrived live for the open conversation. */
+    showCrisis() {
+      this.crisis.textContent = TEXT.crisis;
+      this.crisis.hidden = false;
+    }
+
     /** A handoff from a live event for this conversation. */
     setHandoff(handoff) {
       if (!this.data) return;
-      this.data.handoff = handoff;
+      this.data.handoff = mergeHandoff(this.handoff(), handoff);
       this.receivedAt = Date.now();
       this.renderState();
     }
@@ -697,8 +745,8 @@
     }
 
     /**
-     * Adds the messages not yet shown, in the server's order. Rows are never removed: a
-     * live message may have arrived after the transcript was read.
+     * Shows the transcript in the server's order, adding what is missing. Rows are never
+     * removed: a live message may have arrived after the transcript was read.
      */
     mergeMessages(messages) {
       const atEnd = this.rows.size === 0 || this.isScrolledToEnd();
@@ -710,10 +758,10 @@
         if (!row) {
           row = this.createRow(message);
           if (id) this.rows.set(id, row);
-          this.transcript.insertBefore(row, cursor);
-        } else if (row === cursor) {
-          cursor = cursor.nextElementSibling;
         }
+        // Live messages are shown in arrival order; the server's order is the truth.
+        if (row === cursor) cursor = cursor.nextElementSibling;
+        else this.transcript.insertBefore(row, cursor);
       }
       if (atEnd) this.scrollToEnd();
     }
@@ -1004,15 +1052,19 @@
     }
 
     liveEvent(frame) {
-      if (frame.type === "handoff_new" || frame.type === "handoff_updated") {
+      if (HANDOFF_EVENTS.includes(frame.type)) {
         const handoff = frame.handoff;
         if (!handoff || typeof handoff !== "object") return;
-        this.queue.update(handoff, frame.type === "handoff_new");
+        const crisis = frame.type === "crisis_alert";
+        this.queue.update(handoff, frame.type === "handoff_new", crisis);
+        const name = str(handoff.pseudonym) || TEXT.anonymous;
         if (frame.type === "handoff_new") {
-          byId("ib-announce").textContent = TEXT.announceNew(handoff.priority === "urgent",
-            str(handoff.pseudonym) || TEXT.anonymous);
+          byId("ib-announce").textContent = TEXT.announceNew(handoff.priority === "urgent", name);
+        } else if (crisis) {
+          byId("ib-announce").textContent = TEXT.announceCrisis(name);
         }
         if (handoff.conversation_id === this.conversation.id) {
+          if (crisis) this.conversation.showCrisis();
           this.conversation.setHandoff(handoff);
           // Bot turns are not pushed live; read the transcript again (debounced).
           this.scheduleRefresh();
