@@ -72,7 +72,7 @@ class GatewayClient:
                             return EscalationResult(accepted=False)
                         log.warning("gateway answered HTTP %s (attempt %d)", response.status,
                                     attempt)
-                except (aiohttp.ClientError, TimeoutError) as error:
+                except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                     log.warning("gateway unreachable (%s, attempt %d)", type(error).__name__,
                                 attempt)
                 if attempt < self._attempts:

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.orm import sessionmaker
 
+from bot.channels.outbox import ChannelOutboxService
 from bot.channels.rest import RestChannel
+from bot.channels.telegram import TelegramChannel
 from bot.channels.webchat import WebchatChannel
+from bot.channels.whatsapp import WhatsAppChannel
 from bot.config import Settings
 from bot.conversations.delivery import Delivery
 from bot.conversations.service import ConversationService
@@ -50,6 +54,9 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 API = web.AppKey("worker_api", WorkerApi)
 PAGES = web.AppKey("inbox_pages", InboxPages)
 ADMIN = web.AppKey("admin_api", AdminApi)
+OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
+WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
+TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
 HTTP = web.AppKey("http_client", aiohttp.ClientSession)
 
 
@@ -71,6 +78,11 @@ def init_app(settings: Settings) -> web.Application:
     app.router.add_get("/webhooks/webchat/ws", lambda r: r.app[WEBCHAT].socket(r))
     app.router.add_post("/webhooks/handoff", lambda r: handle_escalation(
         r, r.app[HANDOFFS], r.app[SETTINGS].handoff_secret))
+    if settings.whatsapp is not None:
+        app.router.add_get("/webhooks/whatsapp/webhook", lambda r: r.app[WHATSAPP].verify(r))
+        app.router.add_post("/webhooks/whatsapp/webhook", lambda r: r.app[WHATSAPP].webhook(r))
+    if settings.telegram is not None:
+        app.router.add_post("/webhooks/telegram/webhook", lambda r: r.app[TELEGRAM].webhook(r))
     _add_worker_routes(app)
     return app
 
@@ -106,7 +118,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     hub = app[HUB]
     http = aiohttp.ClientSession()
     rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-    delivery = Delivery(hub)
+    outbox = ChannelOutboxService(sessions, hub)
+    delivery = Delivery(hub, sessions, outbox)
     notifier = Notifier(sessions, settings)
     handoffs = HandoffService(sessions, hub, notifier, settings)
     guard = SafetyGuard(SafetyNet.from_file(settings.safety_patterns_file), rasa, sessions)
@@ -127,11 +140,32 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[API] = WorkerApi(accounts, handoffs, service, delivery, hub, settings.max_message_chars)
     app[PAGES] = InboxPages(accounts, settings)
     app[ADMIN] = AdminApi(accounts, sessions)
+    app[OUTBOX] = outbox
+    _add_platform_channels(app, service, outbox, delivery, sessions, http)
     yield
     await app[HUB].close_all()
     await webchat.close()
     await http.close()
     await engine.dispose()
+
+
+def _add_platform_channels(app: web.Application, service: ConversationService,
+                           outbox: ChannelOutboxService, delivery: Delivery,
+                           sessions: sessionmaker, http: aiohttp.ClientSession) -> None:
+    """Wire the configured messaging platforms into delivery and the outbox."""
+    settings = app[SETTINGS]
+    if settings.whatsapp is not None:
+        whatsapp = WhatsAppChannel(settings.whatsapp, service, outbox, sessions, app[HUB], http,
+                                   settings.max_message_chars, settings.platform_timeout_s)
+        outbox.register("whatsapp", whatsapp.send)
+        delivery.register("whatsapp", whatsapp.bodies)
+        app[WHATSAPP] = whatsapp
+    if settings.telegram is not None:
+        telegram = TelegramChannel(settings.telegram, service, outbox, sessions, http,
+                                   settings.max_message_chars, settings.platform_timeout_s)
+        outbox.register("telegram", telegram.send)
+        delivery.register("telegram", telegram.bodies)
+        app[TELEGRAM] = telegram
 
 
 async def _periodic(name: str, interval_s: float, job: Callable[[], Awaitable[object]]) -> None:
@@ -158,6 +192,7 @@ async def _background_loops(app: web.Application) -> AsyncIterator[None]:
                                       lambda: app[NOTIFIER].deliver_due(app[HTTP]))),
         asyncio.create_task(_periodic("handoff-checks", HANDOFF_CHECK_INTERVAL_S,
                                       lambda: _handoff_checks(app))),
+        asyncio.create_task(app[OUTBOX].run_forever()),
     ]
     yield
     for task in tasks:

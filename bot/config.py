@@ -80,6 +80,44 @@ class CrisisLines:
 
 
 @dataclass(frozen=True)
+class WhatsAppSettings:
+    """WhatsApp Business Cloud API channel (Meta Graph API)."""
+
+    api_url: str
+    access_token: str
+    app_secret: str
+    verify_token: str
+    phone_number_id: str
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """Telegram Bot API channel."""
+
+    api_url: str
+    bot_token: str
+    secret_token: str
+
+
+WHATSAPP_REQUIRED = ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
+                     "WHATSAPP_PHONE_NUMBER_ID")
+TELEGRAM_REQUIRED = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN")
+
+
+def _channel_values(get: Callable[[str], str], channel: str,
+                    required: tuple[str, ...]) -> dict[str, str] | None:
+    """None when a channel is not configured at all; ConfigError when only partly."""
+    values = {name: get(name) for name in required}
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(required):
+        return None
+    if missing:
+        raise ConfigError(f"the {channel} channel is partly configured; missing: "
+                          f"{', '.join(missing)}")
+    return values
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of the gateway, the runner and the action server."""
 
@@ -112,6 +150,9 @@ class Settings:
     session_cookie_secure: str = "auto"
     session_hours: float = 12.0
     safety_patterns_file: Path = field(default=REPO_ROOT / "safety" / "patterns.yml")
+    whatsapp: WhatsAppSettings | None = None
+    telegram: TelegramSettings | None = None
+    platform_timeout_s: float = 10.0
     model_dir: Path = field(default=REPO_ROOT / "models")
 
 
@@ -197,6 +238,15 @@ DEFAULTS: dict[str, str] = {
     "SESSION_COOKIE_SECURE": "auto",
     "SESSION_HOURS": "12",
     "SAFETY_PATTERNS_FILE": str(REPO_ROOT / "safety" / "patterns.yml"),
+    "WHATSAPP_API_URL": "https://graph.facebook.com/v23.0",
+    "WHATSAPP_ACCESS_TOKEN": "",
+    "WHATSAPP_APP_SECRET": "",
+    "WHATSAPP_VERIFY_TOKEN": "",
+    "WHATSAPP_PHONE_NUMBER_ID": "",
+    "TELEGRAM_API_URL": "https://api.telegram.org",
+    "TELEGRAM_BOT_TOKEN": "",
+    "TELEGRAM_SECRET_TOKEN": "",
+    "PLATFORM_TIMEOUT_S": "10",
     "ORG_NAME": "Jongerenwerk Broekzak",
     "ORG_DESCRIPTION": (
         "Wij zijn jongerenwerkers en hulpverleners. Je kunt bij ons terecht met alles waar je "
@@ -288,7 +338,32 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         session_cookie_secure=get("SESSION_COOKIE_SECURE").lower(),
         session_hours=_float(get, "SESSION_HOURS"),
         safety_patterns_file=_repo_path(get("SAFETY_PATTERNS_FILE")),
+        whatsapp=_whatsapp(get),
+        telegram=_telegram(get),
+        platform_timeout_s=_float(get, "PLATFORM_TIMEOUT_S"),
     )
+
+
+def _whatsapp(get: Callable[[str], str]) -> WhatsAppSettings | None:
+    values = _channel_values(get, "WhatsApp", WHATSAPP_REQUIRED)
+    if values is None:
+        return None
+    return WhatsAppSettings(api_url=get("WHATSAPP_API_URL").rstrip("/"),
+                            access_token=values["WHATSAPP_ACCESS_TOKEN"],
+                            app_secret=values["WHATSAPP_APP_SECRET"],
+                            verify_token=values["WHATSAPP_VERIFY_TOKEN"],
+                            phone_number_id=values["WHATSAPP_PHONE_NUMBER_ID"])
+
+
+def _telegram(get: Callable[[str], str]) -> TelegramSettings | None:
+    values = _channel_values(get, "Telegram", TELEGRAM_REQUIRED)
+    if values is None:
+        return None
+    secret = values["TELEGRAM_SECRET_TOKEN"]
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError("TELEGRAM_SECRET_TOKEN must be 1-256 characters A-Z, a-z, 0-9, _ or -")
+    return TelegramSettings(api_url=get("TELEGRAM_API_URL").rstrip("/"),
+                            bot_token=values["TELEGRAM_BOT_TOKEN"], secret_token=secret)
 
 
 def _repo_path(raw: str) -> Path:

@@ -113,7 +113,7 @@ async def wait_until_ready(stack: Stack) -> bool:
         while asyncio.get_running_loop().time() < deadline:
             if stack.dead_child() is not None:
                 return False
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with session.get(url, params={"token": stack.settings.rasa_token},
                                        timeout=aiohttp.ClientTimeout(total=3)) as response:
                     if response.status == 200 and (await response.json()).get("model_file"):

@@ -23,11 +23,10 @@ MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
 MAX_REPLY_BUTTONS = 3
 MAX_BUTTON_TITLE = 20
-MAX_REPLY_ID = 256
 MAX_LIST_ROWS = 10
 MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
-MAX_ROW_ID = 200
+MAX_ROW_ID = 200  # reply-button ids may be 256; one key scheme for both keeps it simple
 LIST_BUTTON_LABEL = "Kies"
 LIST_SECTION_TITLE = "Opties"
 # The body of a message with buttons must not be empty.

@@ -48,6 +48,8 @@ class Inbound:
     text: str
     payload: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Non-text content (image, voice note, location…): kept for a worker, not for the bot.
+    media: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Answer:
     already_answered: bool = False
 
 
+TEXT_ONLY = ("Ik kan alleen tekst lezen, sorry! Wil je in een paar woorden typen waar het over "
+             "gaat? Als je met een hulpverlener praat, ziet die je bericht wel.")
 # Trusted intents only the gateway sends to Rasa (never typed by a user: see text.py).
 HANDOFF_CLOSED_INTENT = "/handoff_closed"
 FEEDBACK_PREFIX = "/give_feedback"
@@ -112,9 +116,19 @@ class ConversationService:
                 session, inbound.channel, inbound.channel_user_id
             )
             message, created = await repository.add_inbound(
-                session, conversation, inbound.external_id, inbound.text, inbound.payload
-            )
+                session, conversation, inbound.external_id, inbound.text, inbound.payload,
+                media=inbound.media)
+            if created and conversation.delivery_problem:
+                # They wrote again: the platform's window is open again.
+                conversation.delivery_problem = None
             return Received(conversation.id, message.id, created)
+
+    async def offered_buttons(self, channel: str, channel_user_id: str) -> list[dict[str, str]]:
+        """The buttons of the bot's last message to this user (to map a button reply back)."""
+        async with self._sessions() as session:
+            query = select(Conversation.offered_buttons).where(
+                Conversation.channel == channel, Conversation.channel_user_id == channel_user_id)
+            return list((await session.execute(query)).scalar_one_or_none() or [])
 
     async def handle(self, inbound: Inbound) -> Answer:
         """Receive and process in one go (the synchronous REST channel)."""
@@ -140,13 +154,20 @@ class ConversationService:
                     return Answer(conversation_id, [repository.message_to_json(r) for r in replies],
                                   already_answered=True)
                 state = conversation.state
+                has_media = message.media is not None
                 rasa_text = choose_rasa_text(message.text, message.payload,
                                              conversation.offered_buttons)
                 channel = conversation.channel
                 text = message.text
+            if has_media and state == ConversationState.BOT:
+                reply = await self._send_outbound(conversation_id, "bot", TEXT_ONLY,
+                                                  reply_to_id=message_id)
+                await self._mark(message_id, MessageStatus.ANSWERED)
+                return Answer(conversation_id, [reply])
             # Both crisis signals run on every free-text message, in every state.
             kind = None
-            if self._guard is not None and rasa_text == neutralise_commands(text):
+            if (self._guard is not None and not has_media
+                    and rasa_text == neutralise_commands(text)):
                 verdict = await self._guard.check(text, use_model=True)
                 await self._guard.record(verdict, conversation_id, message_id, state)
                 kind = verdict.kind

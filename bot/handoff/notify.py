@@ -6,6 +6,7 @@ never what the young person wrote.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -113,5 +114,5 @@ async def _post(http: aiohttp.ClientSession, url: str, body: bytes,
             if 200 <= response.status < 300:
                 return None
             return f"HTTP {response.status}"
-    except (aiohttp.ClientError, TimeoutError) as error:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
         return type(error).__name__

@@ -75,6 +75,7 @@ async def add_inbound(
     external_id: str,
     text: str,
     payload: str | None,
+    media: dict[str, Any] | None = None,
 ) -> tuple[Message, bool]:
     """Store an inbound user message once; returns (message, created)."""
     existing = await find_message(session, conversation.id, Direction.IN, external_id)
@@ -88,6 +89,7 @@ async def add_inbound(
         external_id=external_id,
         text=text,
         payload=payload,
+        media=media,
         status=MessageStatus.RECEIVED,
     )
     try:
@@ -155,4 +157,9 @@ def message_to_json(message: Message) -> dict[str, Any]:
     }
     if message.direction == Direction.IN:
         data["client_id"] = message.external_id
+    if message.media:
+        data["media"] = message.media
+    if message.delivery_status:
+        data["delivery_status"] = message.delivery_status
+        data["delivery_error"] = message.delivery_error
     return data
