@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean worker bench
+.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean worker bench telegram-webhook
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -80,3 +80,6 @@ worker: $(STAMP) ## make an inbox account: make worker NAME=sam ROLE=worker|admi
 
 bench: $(MODEL) ## handoff latency over 100 handoffs through the real stack (p50/p95)
 	$(PY) -m scripts.bench_handoff --count 100
+
+telegram-webhook: $(STAMP) ## register $$PUBLIC_URL/webhooks/telegram/webhook with Telegram (setWebhook + secret)
+	$(PY) -m bot telegram set-webhook
