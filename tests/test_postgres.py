@@ -1,0 +1,68 @@
+"""The scale setup's database: migrations and the claim race on a real PostgreSQL.
+
+PostgreSQL runs on the development and CI machines (127.0.0.1:5432, trust auth); each test
+gets a database of its own, dropped afterwards. POSTGRES_ADMIN_URL overrides where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from bot.app import ACCOUNTS, init_app
+from bot.signing import sign
+from bot.store import repository
+from bot.store.db import create_engine, session_factory
+from bot.store.migrate import downgrade, upgrade
+from tests.conftest import free_port, make_settings
+
+ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    name = f"broekzak_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(ADMIN_DSN, timeout=10)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield ADMIN_DSN.replace("postgresql://", "postgresql+asyncpg://").rsplit("/", 1)[0] + \
+            f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def test_migrations_run_up_down_and_up_on_postgresql(pg_url: str) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    await asyncio.to_thread(downgrade, pg_url, "base")
+    await asyncio.to_thread(upgrade, pg_url)
+
+
+async def test_two_concurrent_claims_on_postgresql_one_wins(pg_url: str, aiohttp_client) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    engine = create_engine(pg_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            conversation_id = (await repository.get_or_create_conversation(
+                session, "rest", "j-1")).id
+    finally:
+        await engine.dispose()
+    settings = make_settings(DATABASE_URL=pg_url, HANDOFF_SECRET="s",
+                             RASA_URL=f"http://127.0.0.1:{free_port()}")
+    client = await aiohttp_client(init_app(settings))
+    body = (f'{{"escalation_id":"e1","conversation_id":"{conversation_id}",'
+            '"reason":"request_human","priority":"normal","topic":null,"summary":""}').encode()
+    response = await client.post("/webhooks/handoff", data=body,
+                                 headers={"X-Broekzak-Signature": sign("s", body)})
+    assert response.status == 201
+    tokens = [(await client.app[ACCOUNTS].add(n, "worker", None)).api_token
+              for n in ("sam", "kim", "lou")]
+    url = f"/api/v1/conversations/{conversation_id}/claim"
+    responses = await asyncio.gather(*(client.post(url, headers={"Authorization": f"Bearer {t}"})
+                                       for t in tokens))
+    assert sorted(r.status for r in responses) == [200, 409, 409]
