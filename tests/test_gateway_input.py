@@ -121,3 +121,13 @@ async def test_pages_are_served_with_a_content_security_policy(client) -> None:
     widget = await client.get("/widget.js")
     assert widget.status == 200
     assert "javascript" in widget.headers["Content-Type"]
+
+
+def test_no_page_script_turns_text_into_markup() -> None:
+    import re
+
+    from bot.app import STATIC_DIR
+
+    sink = re.compile(r"\.(innerHTML|outerHTML)\s*[+]?=|insertAdjacentHTML\s*\(|document\.write")
+    for script in STATIC_DIR.glob("*.js"):
+        assert not sink.search(script.read_text(encoding="utf-8")), script.name
