@@ -174,6 +174,16 @@
    * "worker": null for a handoff that is still assigned (see the report on
    * HandoffService.raise_urgent); the holder must not lose the reply box over that.
    */
+  function deliveryProblemText(reason) {
+    const reasons = {
+      window_closed: "Niet afgeleverd: de jongere heeft 24 uur niets gestuurd, dus WhatsApp " +
+        "laat alleen goedgekeurde sjablonen toe. Wacht tot de jongere weer iets stuurt.",
+      blocked: "Niet afgeleverd: de jongere heeft de chat geblokkeerd.",
+      undeliverable: "Niet afgeleverd: het platform kon het bericht niet bezorgen.",
+    };
+    return reasons[reason] || "Niet afgeleverd (" + (reason || "onbekende reden") + ").";
+  }
+
   function mergeHandoff(previous, next) {
     if (previous && next.status === "assigned" && !str(next.worker)
       && previous.status === "assigned" && previous.handoff_id === next.handoff_id) {
@@ -797,6 +807,12 @@
       const buttons = Array.isArray(message.buttons)
         ? message.buttons.filter((b) => b && typeof b.title === "string" && b.title.trim())
         : [];
+      if (message.delivery_status === "failed") {
+        // The platform refused it (e.g. WhatsApp's 24-hour window closed, or the young
+        // person blocked the bot): say so, so the worker does not wait for an answer.
+        row.append(el("div", { class: "ib-msg-undelivered", "data-testid": "inbox-undelivered" },
+          [deliveryProblemText(str(message.delivery_error))]));
+      }
       if (buttons.length) {
         row.append(el("div", { class: "ib-msg-buttons" }, [
           el("span", { class: "ib-msg-buttons-label" }, [TEXT.buttonsShown]),
@@ -1067,6 +1083,11 @@
           if (crisis) this.conversation.showCrisis();
           this.conversation.setHandoff(handoff);
           // Bot turns are not pushed live; read the transcript again (debounced).
+          this.scheduleRefresh();
+        }
+      } else if (frame.type === "delivery_failed" && typeof frame.conversation_id === "string") {
+        if (frame.conversation_id === this.conversation.id) {
+          this.showError(deliveryProblemText(str(frame.reason)));
           this.scheduleRefresh();
         }
       } else if (frame.type === "message" && typeof frame.conversation_id === "string") {
