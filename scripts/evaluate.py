@@ -4,11 +4,17 @@ Run from the repository root:
 
     python -m scripts.evaluate [--config config.yml] [--train data/nlu]
                                [--test tests/nlu_test] [--out reports/] [--seed 42]
+                               [--hard-cases tests/crisis_hard_cases.yml]
 
 Trains an NLU-only Rasa model and a character n-gram TF-IDF + logistic regression baseline
 on the same training data, scores both on the same test data, prints a comparison table and
 writes reports/evaluation.{md,json} and reports/confusion_matrix{,_baseline}.png.
+
+Then crisis detection: on the test split and on the crisis hard cases (never trained on),
+crisis recall and precision of the Rasa model, of the safety net (safety/patterns.yml) and
+of both together (either one fires), as the bot runs them (docs/nlu-evaluation.md).
 Low scores are reported, not failed on: the exit status is non-zero only on errors.
+User text goes into the report files only, never into log lines.
 """
 
 from __future__ import annotations
@@ -32,20 +38,31 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from bot.safety.net import Detection, PatternError, SafetyNet
 from scripts.metrics import (
     CRISIS_INTENTS,
     FALLBACK_INTENT,
+    CrisisScores,
     IntentScores,
     accuracy,
     confusion_counts,
+    crisis_errors,
     crisis_scores,
+    detector_scores,
+    either_fires,
     label_order,
     macro_f1,
+    net_predictions,
     per_intent_scores,
+    repeated_texts,
 )
 
 logger = logging.getLogger("broekzak.evaluate")
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAFETY_PATTERNS = REPO_ROOT / "safety" / "patterns.yml"
 MB = 1_000_000
 MODEL_NAME = "nlu-evaluation"
 # Components whose training is random and that accept `random_seed` (Rasa 3.6).
@@ -54,6 +71,13 @@ SEEDABLE_COMPONENTS = frozenset({"DIETClassifier", "ResponseSelector"})
 ROW_MODEL = "rasa model"
 ROW_MODEL_NO_FALLBACK = "rasa model, fallback ignored"
 ROW_BASELINE = "baseline tf-idf + logreg"
+
+# The crisis detectors compared (safety.md: either signal suffices).
+DETECTOR_MODEL = "model"
+DETECTOR_NET = "safety net"
+DETECTOR_COMBINED = "model + net"
+DATA_TEST = "test split"
+DATA_HARD = "hard cases"
 
 
 class EvaluationError(Exception):
@@ -111,6 +135,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--test", default="tests/nlu_test", help="test NLU data (%(default)s)")
     parser.add_argument("--out", default="reports/", help="report directory (%(default)s)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (%(default)s)")
+    parser.add_argument(
+        "--hard-cases",
+        default="tests/crisis_hard_cases.yml",
+        help="crisis hard cases, never trained on; '' skips them (%(default)s)",
+    )
     parser.add_argument(
         "--domain",
         default="domain.yml",
@@ -245,14 +274,30 @@ async def parse_texts(model_path: Path, texts: Sequence[str]) -> list[dict[str, 
     return [await agent.parse_message(text) for text in texts]
 
 
+def model_runs(
+    parses: Sequence[Mapping[str, Any]], seconds: float, size_mb: float
+) -> tuple[ModelRun, ModelRun]:
+    """The Rasa model's parses as two runs: (as deployed, with the fallback ignored)."""
+    tops = [top_intents(parse) for parse in parses]
+    # Confidence reported for both rows: that of the best non-fallback intent.
+    confidences = [t[2] for t in tops]
+    deployed = ModelRun(ROW_MODEL, [t[0] for t in tops], seconds, size_mb, confidences)
+    no_fallback = ModelRun(
+        ROW_MODEL_NO_FALLBACK, [t[1] for t in tops], seconds, size_mb, confidences
+    )
+    return deployed, no_fallback
+
+
 def run_rasa(
     config_path: str,
     train_path: str,
     domain_path: str | None,
     test_texts: Sequence[str],
     seed: int,
-) -> tuple[ModelRun, ModelRun]:
-    """Train, size and query the Rasa model: (as deployed, with the fallback ignored)."""
+    extra_texts: Sequence[str] = (),
+) -> tuple[tuple[ModelRun, ModelRun], tuple[ModelRun, ModelRun]]:
+    """Train, size and query the Rasa model on the test texts and on extra texts (the crisis
+    hard cases) before the model is deleted: for each, (as deployed, fallback ignored)."""
     with tempfile.TemporaryDirectory(prefix="broekzak-eval-") as tmp:
         work_dir = Path(tmp)
         # A fresh, disabled training cache: a warm .rasa/cache would fake the training time.
@@ -263,16 +308,13 @@ def run_rasa(
         model_path, seconds = train_rasa_model(config, train_path, domain_path, work_dir)
         size_mb = model_path.stat().st_size / MB
         logger.info("trained in %.1f s, model %.2f MB", seconds, size_mb)
-        logger.info("parsing %d test messages", len(test_texts))
-        parses = asyncio.run(parse_texts(model_path, test_texts))
-    tops = [top_intents(parse) for parse in parses]
-    # Confidence reported for both rows: that of the best non-fallback intent.
-    confidences = [t[2] for t in tops]
-    deployed = ModelRun(ROW_MODEL, [t[0] for t in tops], seconds, size_mb, confidences)
-    no_fallback = ModelRun(
-        ROW_MODEL_NO_FALLBACK, [t[1] for t in tops], seconds, size_mb, confidences
+        logger.info("parsing %d test and %d extra messages", len(test_texts), len(extra_texts))
+        parses = asyncio.run(parse_texts(model_path, [*test_texts, *extra_texts]))
+    split = len(test_texts)
+    return (
+        model_runs(parses[:split], seconds, size_mb),
+        model_runs(parses[split:], seconds, size_mb),
     )
-    return deployed, no_fallback
 
 
 # --------------------------------------------------------------------------------------------
@@ -489,6 +531,145 @@ def misclassified(
     return wrong
 
 
+# --------------------------------------------------------------------------------------------
+# crisis detection: the model, the safety net, both
+
+
+def load_safety_net(path: Path = SAFETY_PATTERNS) -> SafetyNet:
+    """The bot's crisis safety net with its curated patterns."""
+    try:
+        return SafetyNet.from_file(path)
+    except (OSError, PatternError, yaml.YAMLError) as error:
+        raise EvaluationError(f"cannot load the safety net from {path}: {error}") from error
+
+
+def crisis_detection(
+    path: str,
+    examples: Sequence[Example],
+    model: ModelRun,
+    model_no_fallback: ModelRun,
+    net: SafetyNet,
+) -> dict[str, Any]:
+    """Crisis scores of the model, the safety net and both on the examples, with the crises
+    the combined system misses and its false alarms (user text: report files only)."""
+    y_true = [e.intent for e in examples]
+    detections: list[Detection | None] = [net.check(e.text) for e in examples]
+    net_labels = net_predictions([None if d is None else d.kind for d in detections])
+    detectors = {
+        DETECTOR_MODEL: model.predictions,
+        DETECTOR_NET: net_labels,
+        DETECTOR_COMBINED: either_fires(model.predictions, net_labels),
+    }
+    scores: dict[str, CrisisScores] = detector_scores(y_true, detectors)
+    missed, false_alarms = crisis_errors(y_true, detectors[DETECTOR_COMBINED])
+
+    def item(i: int) -> dict[str, Any]:
+        detection = detections[i]
+        return {
+            "text": examples[i].text,
+            "expected": examples[i].intent,
+            "model": model.predictions[i],
+            "model_without_fallback": model_no_fallback.predictions[i],
+            "confidence": model.confidences[i] if model.confidences else None,
+            "safety_net": None if detection is None else detection.pattern_id,
+        }
+
+    support = scores[DETECTOR_COMBINED].support
+    return {
+        "path": path,
+        "examples": len(examples),
+        "crisis_examples": support,
+        "other_examples": len(examples) - support,
+        "scores": {name: asdict(s) for name, s in scores.items()},
+        "missed": [item(i) for i in missed],
+        "false_alarms": [item(i) for i in false_alarms],
+    }
+
+
+CRISIS_HEADER = ["", "crisis recall", "crisis precision", "detected", "missed", "false alarms"]
+
+
+def crisis_rows(datasets: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    """Rows of the crisis table: one per data set and detector."""
+    rows = []
+    for data_name, data in datasets.items():
+        for detector, s in data["scores"].items():
+            rows.append(
+                [
+                    f"{data_name} / {detector}",
+                    _fmt(s["recall"]),
+                    _fmt(s["precision"]),
+                    f"{s['true_positives']}/{s['support']}",
+                    str(s["false_negatives"]),
+                    str(s["false_positives"]),
+                ]
+            )
+    return rows
+
+
+def crisis_summary_line(datasets: Mapping[str, Mapping[str, Any]]) -> str:
+    """How many crisis and other examples each data set has."""
+    return "; ".join(
+        f"{name}: {d['crisis_examples']} crisis and {d['other_examples']} other examples"
+        for name, d in datasets.items()
+    )
+
+
+def crisis_error_table(items: Sequence[Mapping[str, Any]]) -> str:
+    """Markdown table of missed crises or false alarms, or 'None.'."""
+    if not items:
+        return "None."
+    header = ["text", "expected", "model", "without fallback", "safety net", "confidence"]
+    rows = [
+        [
+            e["text"],
+            e["expected"],
+            e["model"],
+            e["model_without_fallback"],
+            e["safety_net"] or "-",
+            _fmt(e["confidence"], 2),
+        ]
+        for e in items
+    ]
+    return markdown_table(header, rows).replace("---:", "---", 4)
+
+
+def crisis_markdown(crisis: Mapping[str, Any]) -> list[str]:
+    """The crisis section of evaluation.md."""
+    datasets = crisis["datasets"]
+    lines = [
+        "## Crisis detection: model, safety net, both",
+        "",
+        "Positive class: a message whose expected intent is "
+        + " or ".join(f"`{c}`" for c in crisis["positive_class"])
+        + "; a detector that says either crisis intent counts as detecting it. "
+        f"**{DETECTOR_MODEL}**: the Rasa model's top intent as deployed (`{FALLBACK_INTENT}` "
+        f"is no alarm). **{DETECTOR_NET}**: `{crisis['safety_patterns']}` on the raw text. "
+        f"**{DETECTOR_COMBINED}**: either fires, as the bot runs them. Detected = crisis "
+        "examples detected / crisis examples; false alarms = other examples on which the "
+        "detector said crisis.",
+        "",
+    ]
+    lines += [
+        f"- {name}: `{d['path']}`, {d['crisis_examples']} crisis and "
+        f"{d['other_examples']} other examples"
+        for name, d in datasets.items()
+    ]
+    lines += ["", markdown_table(CRISIS_HEADER, crisis_rows(datasets)), ""]
+    for name, data in datasets.items():
+        lines += [
+            f"### {name}: crises missed by {DETECTOR_COMBINED}",
+            "",
+            crisis_error_table(data["missed"]),
+            "",
+            f"### {name}: false alarms of {DETECTOR_COMBINED}",
+            "",
+            crisis_error_table(data["false_alarms"]),
+            "",
+        ]
+    return lines
+
+
 def write_markdown(report: Mapping[str, Any], summary: str, intents: str, path: Path) -> None:
     """Write the human-readable report."""
     data = report["data"]
@@ -560,10 +741,21 @@ def write_markdown(report: Mapping[str, Any], summary: str, intents: str, path: 
         lines.append(markdown_table(header, rows).replace("---:", "---", 2))
     else:
         lines.append("None.")
+    lines += ["", *crisis_markdown(report["crisis"])]
+    while lines[-1] == "":
+        lines.pop()
     if report["rasa_warnings"]:
         lines += ["", "## Rasa warnings", ""]
         lines += [f"- {w}" for w in report["rasa_warnings"]]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _display_path(path: Path) -> str:
+    """A path relative to the repository when inside it (reports do not name home folders)."""
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _version(module: str) -> str:
@@ -582,6 +774,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if not Path(args.config).is_file():
         raise EvaluationError(f"config not found: {args.config}")
     domain = args.domain if args.domain and Path(args.domain).is_file() else None
+    net = load_safety_net()
     seed_everything(args.seed)
 
     with warnings.catch_warnings(record=True) as caught:
@@ -596,10 +789,33 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         unseen = sorted({e.intent for e in test} - {e.intent for e in train})
         if unseen:
             logger.warning("test intents without training data: %s", ", ".join(unseen))
+        hard = load_examples(args.hard_cases) if args.hard_cases else []
+        hard_texts = [e.text for e in hard]
+        hard_in_train = len(repeated_texts(hard_texts, (e.text for e in train)))
+        hard_in_test = len(repeated_texts(hard_texts, (e.text for e in test)))
+        if hard:
+            hard_crisis = sum(e.intent in CRISIS_INTENTS for e in hard)
+            logger.info(
+                "%d hard cases: %d crisis, %d other",
+                len(hard),
+                hard_crisis,
+                len(hard) - hard_crisis,
+            )
+        if hard_in_train or hard_in_test:
+            logger.warning(
+                "%d hard cases repeat a training text and %d a test text",
+                hard_in_train,
+                hard_in_test,
+            )
+        hard_unknown = sorted({e.intent for e in hard} - {e.intent for e in train})
+        if hard_unknown:
+            logger.warning("hard-case intents without training data: %s", ", ".join(hard_unknown))
 
         test_texts = [e.text for e in test]
         y_true = [e.intent for e in test]
-        model, model_no_fallback = run_rasa(args.config, args.train, domain, test_texts, args.seed)
+        (model, model_no_fallback), (hard_model, hard_no_fallback) = run_rasa(
+            args.config, args.train, domain, test_texts, args.seed, hard_texts
+        )
     rasa_warnings = sorted(
         {
             str(w.message)
@@ -629,6 +845,13 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         if label != FALLBACK_INTENT
     ]
     irows = intent_rows(scores[ROW_MODEL], scores[ROW_BASELINE], intent_labels)
+
+    crisis_sets = {DATA_TEST: crisis_detection(args.test, test, model, model_no_fallback, net)}
+    if hard:
+        crisis_sets[DATA_HARD] = crisis_detection(
+            args.hard_cases, hard, hard_model, hard_no_fallback, net
+        )
+    crows = crisis_rows(crisis_sets)
 
     out.mkdir(parents=True, exist_ok=True)
     model_labels = label_order(y_true, model.predictions)
@@ -664,11 +887,26 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             "test_intents": sorted(set(y_true)),
             "test_intents_not_in_train": unseen,
             "test_texts_in_train": overlap,
+            "hard_cases": args.hard_cases or None,
+            "hard_case_examples": len(hard),
+            "hard_case_intents_not_in_train": hard_unknown,
+            "hard_case_texts_in_train": hard_in_train,
+            "hard_case_texts_in_test": hard_in_test,
         },
         "models": {name: asdict(s) for name, s in scores.items()},
         "errors": {
             ROW_MODEL: misclassified(test, model, model_no_fallback),
             ROW_BASELINE: misclassified(test, baseline),
+        },
+        "crisis": {
+            "positive_class": sorted(CRISIS_INTENTS),
+            "safety_patterns": _display_path(SAFETY_PATTERNS),
+            "detectors": {
+                DETECTOR_MODEL: "top intent of the Rasa model as deployed",
+                DETECTOR_NET: "the safety net fires on the raw text",
+                DETECTOR_COMBINED: "either of the two fires",
+            },
+            "datasets": crisis_sets,
         },
         "rasa_warnings": rasa_warnings,
     }
@@ -691,6 +929,12 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     )
     print()
     print(text_table(INTENT_HEADER, irows))
+    print()
+    print(text_table(CRISIS_HEADER, crows))
+    print(
+        f"\nCrisis detection ({crisis_summary_line(crisis_sets)}). The crises {DETECTOR_COMBINED} "
+        "missed and its false alarms are listed in evaluation.md (they quote user text)."
+    )
     print(
         f"\nReports written to {out}/: evaluation.md, evaluation.json, confusion_matrix.png, "
         "confusion_matrix_baseline.png"

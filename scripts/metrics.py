@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sklearn.metrics import (
@@ -14,6 +15,13 @@ from sklearn.metrics import (
 
 CRISIS_INTENTS: frozenset[str] = frozenset({"crisis_suicide_selfharm", "crisis_unsafe"})
 FALLBACK_INTENT = "nlu_fallback"
+# The label of a detector that raised no alarm (the safety net has no intents of its own).
+NO_ALARM = "no_alarm"
+# The safety net's kinds (bot/safety/net.py) as the catalogue's crisis intents.
+NET_KIND_INTENTS: Mapping[str, str] = {
+    "suicide_selfharm": "crisis_suicide_selfharm",
+    "unsafe": "crisis_unsafe",
+}
 
 
 @dataclass(frozen=True)
@@ -128,3 +136,80 @@ def confusion_counts(
     _check_lengths(y_true, y_pred)
     matrix = confusion_matrix(list(y_true), list(y_pred), labels=list(labels))
     return [[int(cell) for cell in row] for row in matrix]
+
+
+# --------------------------------------------------------------------------------------------
+# crisis detectors: the model, the safety net and both together, as lists of labels
+
+
+def net_predictions(kinds: Sequence[str | None]) -> list[str]:
+    """The safety net as a classifier: the crisis intent of the kind that fired, else NO_ALARM.
+
+    `kinds` holds, per message, the kind of the net's detection or None where it did not fire.
+    """
+    labels = []
+    for kind in kinds:
+        if kind is None:
+            labels.append(NO_ALARM)
+        elif kind in NET_KIND_INTENTS:
+            labels.append(NET_KIND_INTENTS[kind])
+        else:
+            raise ValueError(f"unknown safety net kind: {kind!r}")
+    return labels
+
+
+def either_fires(
+    first: Sequence[str],
+    second: Sequence[str],
+    crisis_intents: Collection[str] = CRISIS_INTENTS,
+) -> list[str]:
+    """Two detectors where either one suffices (safety.md): the first's label when it says
+    crisis, else the second's when that says crisis, else the first's label."""
+    if len(first) != len(second):
+        raise ValueError(f"first has {len(first)} labels but second has {len(second)}")
+    return [
+        a if a in crisis_intents or b not in crisis_intents else b
+        for a, b in zip(first, second, strict=True)
+    ]
+
+
+def detector_scores(
+    y_true: Sequence[str],
+    detectors: Mapping[str, Sequence[str]],
+    crisis_intents: Collection[str] = CRISIS_INTENTS,
+) -> dict[str, CrisisScores]:
+    """Crisis recall/precision of every named detector on the same expected labels."""
+    return {
+        name: crisis_scores(y_true, labels, crisis_intents) for name, labels in detectors.items()
+    }
+
+
+def crisis_errors(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    crisis_intents: Collection[str] = CRISIS_INTENTS,
+) -> tuple[list[int], list[int]]:
+    """Indices of (crisis examples not detected, other examples that raised an alarm)."""
+    _check_lengths(y_true, y_pred)
+    missed, false_alarms = [], []
+    for i, (expected, predicted) in enumerate(zip(y_true, y_pred, strict=True)):
+        if expected in crisis_intents and predicted not in crisis_intents:
+            missed.append(i)
+        elif expected not in crisis_intents and predicted in crisis_intents:
+            false_alarms.append(i)
+    return missed, false_alarms
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def comparable_text(text: str) -> str:
+    """A text as compared for duplicates: lower case, punctuation and emoji dropped."""
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def repeated_texts(texts: Sequence[str], known: Iterable[str]) -> list[int]:
+    """Indices of the texts whose comparable form is also that of one of the known texts
+    (texts of emoji or punctuation only are never counted: they have no comparable form)."""
+    seen = {comparable_text(text) for text in known} - {""}
+    return [i for i, text in enumerate(texts) if comparable_text(text) in seen]

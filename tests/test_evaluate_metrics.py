@@ -7,23 +7,52 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from scripts.evaluate import build_baseline, run_baseline, top_intents
+from bot.safety.net import KINDS, SafetyNet
+from scripts.evaluate import (
+    CRISIS_HEADER,
+    DETECTOR_COMBINED,
+    DETECTOR_MODEL,
+    DETECTOR_NET,
+    ROW_MODEL,
+    SAFETY_PATTERNS,
+    Example,
+    ModelRun,
+    build_baseline,
+    crisis_detection,
+    crisis_error_table,
+    crisis_markdown,
+    crisis_rows,
+    model_runs,
+    parse_args,
+    run_baseline,
+    top_intents,
+)
 from scripts.metrics import (
     CRISIS_INTENTS,
     FALLBACK_INTENT,
+    NET_KIND_INTENTS,
+    NO_ALARM,
     IntentScores,
     accuracy,
+    comparable_text,
     confusion_counts,
+    crisis_errors,
     crisis_scores,
+    detector_scores,
+    either_fires,
     label_order,
     macro_f1,
+    net_predictions,
     per_intent_scores,
+    repeated_texts,
 )
 
 SUICIDE = "crisis_suicide_selfharm"
 UNSAFE = "crisis_unsafe"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+HARD_CASES = REPO_ROOT / "tests" / "crisis_hard_cases.yml"
 
 
 def test_crisis_intents_are_the_two_catalogue_intents() -> None:
@@ -194,3 +223,242 @@ def test_importing_the_script_has_no_side_effects() -> None:
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------------------------
+# crisis detectors: model, safety net, both
+
+
+def test_net_kinds_map_to_the_crisis_intents() -> None:
+    assert set(NET_KIND_INTENTS.values()) == CRISIS_INTENTS
+    assert set(NET_KIND_INTENTS) == set(KINDS)
+
+
+def test_net_predictions() -> None:
+    assert net_predictions(["suicide_selfharm", None, "unsafe"]) == [SUICIDE, NO_ALARM, UNSAFE]
+    assert net_predictions([]) == []
+
+
+def test_net_predictions_rejects_an_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        net_predictions(["danger"])
+
+
+def test_either_fires_keeps_the_first_crisis_label() -> None:
+    model = [SUICIDE, "greet", FALLBACK_INTENT, "topic_home", UNSAFE]
+    net = [UNSAFE, SUICIDE, UNSAFE, NO_ALARM, NO_ALARM]
+    assert either_fires(model, net) == [SUICIDE, SUICIDE, UNSAFE, "topic_home", UNSAFE]
+
+
+def test_either_fires_never_loses_an_alarm_and_never_adds_one() -> None:
+    model = [SUICIDE, "greet", "greet", UNSAFE]
+    net = [NO_ALARM, UNSAFE, NO_ALARM, SUICIDE]
+    combined = either_fires(model, net)
+    for m, n, c in zip(model, net, combined, strict=True):
+        assert (c in CRISIS_INTENTS) == (m in CRISIS_INTENTS or n in CRISIS_INTENTS)
+
+
+def test_either_fires_length_mismatch() -> None:
+    with pytest.raises(ValueError):
+        either_fires(["a"], ["a", "b"])
+
+
+def test_combined_recall_is_at_least_each_detectors() -> None:
+    y_true = [SUICIDE, SUICIDE, UNSAFE, UNSAFE, "greet", "out_of_scope", "topic_mood"]
+    model = [SUICIDE, "topic_mood", FALLBACK_INTENT, UNSAFE, "greet", SUICIDE, "topic_mood"]
+    net = [NO_ALARM, SUICIDE, NO_ALARM, UNSAFE, NO_ALARM, NO_ALARM, UNSAFE]
+    scores = detector_scores(y_true, {"model": model, "net": net, "both": either_fires(model, net)})
+    # model: hits 0 and 3, false alarm on 5; net: hits 1 and 3, false alarm on 6.
+    assert (scores["model"].recall, scores["model"].precision) == (0.5, pytest.approx(2 / 3))
+    assert (scores["net"].recall, scores["net"].precision) == (0.5, pytest.approx(2 / 3))
+    # both: hits 0, 1, 3 (2 is missed by both), false alarms on 5 and 6.
+    both = scores["both"]
+    assert (both.true_positives, both.false_negatives, both.false_positives) == (3, 1, 2)
+    assert both.recall == pytest.approx(0.75)
+    assert both.precision == pytest.approx(0.6)
+
+
+def test_detector_scores_keeps_the_detector_order() -> None:
+    scores = detector_scores(["greet"], {"b": ["greet"], "a": ["greet"]})
+    assert list(scores) == ["b", "a"]
+
+
+def test_crisis_errors() -> None:
+    y_true = [SUICIDE, UNSAFE, "greet", "greet", SUICIDE]
+    y_pred = [UNSAFE, NO_ALARM, SUICIDE, "greet", FALLBACK_INTENT]
+    assert crisis_errors(y_true, y_pred) == ([1, 4], [2])
+    assert crisis_errors(["greet"], ["greet"]) == ([], [])
+    with pytest.raises(ValueError):
+        crisis_errors(["a"], [])
+
+
+def test_comparable_text_ignores_case_punctuation_and_emoji() -> None:
+    assert comparable_text("Ik ga dood van het lachen 😂!!") == "ik ga dood van het lachen"
+    assert comparable_text("  foto's_van   mij ") == "foto s van mij"
+    assert comparable_text("💀💀") == ""
+
+
+def test_repeated_texts() -> None:
+    known = ["Mijn telefoon is dood", "💀", "ik wil dood"]
+    texts = ["mijn telefoon is dood!", "ik wil niet dood", "💀", "IK WIL DOOD"]
+    assert repeated_texts(texts, known) == [0, 3]
+    assert repeated_texts([], known) == []
+
+
+def test_model_runs_from_parses() -> None:
+    parses = [
+        {"intent": {"name": SUICIDE, "confidence": 0.8}, "intent_ranking": []},
+        {
+            "intent": {"name": FALLBACK_INTENT, "confidence": 0.45},
+            "intent_ranking": [
+                {"name": FALLBACK_INTENT, "confidence": 0.45},
+                {"name": UNSAFE, "confidence": 0.4},
+            ],
+        },
+    ]
+    deployed, no_fallback = model_runs(parses, 12.0, 3.5)
+    assert deployed.name == ROW_MODEL
+    assert deployed.predictions == [SUICIDE, FALLBACK_INTENT]
+    assert no_fallback.predictions == [SUICIDE, UNSAFE]
+    assert deployed.confidences == pytest.approx([0.8, 0.4])
+    assert (deployed.train_seconds, deployed.size_mb) == (12.0, 3.5)
+    assert model_runs([], 1.0, 1.0)[0].predictions == []
+
+
+def _run(predictions: list[str]) -> ModelRun:
+    return ModelRun(ROW_MODEL, predictions, 1.0, 1.0, [0.5] * len(predictions))
+
+
+def test_crisis_detection_with_the_real_safety_net() -> None:
+    net = SafetyNet.from_file(SAFETY_PATTERNS)
+    examples = [
+        Example("ik wil dood", SUICIDE),  # net only
+        Example("het donker in mijn hoofd blijft", SUICIDE),  # model only
+        Example("xyzzy zonder alarm", UNSAFE),  # missed by both
+        Example("mijn telefoon is dood", "out_of_scope"),  # idiom: no alarm
+        Example("hallo daar", "greet"),  # model false alarm
+    ]
+    model = _run(["topic_mood", SUICIDE, FALLBACK_INTENT, "out_of_scope", UNSAFE])
+    no_fallback = _run(["topic_mood", SUICIDE, "topic_home", "out_of_scope", UNSAFE])
+
+    result = crisis_detection("hard.yml", examples, model, no_fallback, net)
+
+    assert list(result["scores"]) == [DETECTOR_MODEL, DETECTOR_NET, DETECTOR_COMBINED]
+    assert (result["path"], result["examples"]) == ("hard.yml", 5)
+    assert (result["crisis_examples"], result["other_examples"]) == (3, 2)
+    assert result["scores"][DETECTOR_MODEL]["true_positives"] == 1
+    assert result["scores"][DETECTOR_NET]["true_positives"] == 1
+    assert result["scores"][DETECTOR_NET]["false_positives"] == 0
+    combined = result["scores"][DETECTOR_COMBINED]
+    assert (combined["true_positives"], combined["false_negatives"]) == (2, 1)
+    assert combined["false_positives"] == 1
+    assert combined["recall"] == pytest.approx(2 / 3)
+    assert combined["precision"] == pytest.approx(2 / 3)
+    assert result["missed"] == [
+        {
+            "text": "xyzzy zonder alarm",
+            "expected": UNSAFE,
+            "model": FALLBACK_INTENT,
+            "model_without_fallback": "topic_home",
+            "confidence": 0.5,
+            "safety_net": None,
+        }
+    ]
+    assert [e["text"] for e in result["false_alarms"]] == ["hallo daar"]
+    assert result["false_alarms"][0]["model"] == UNSAFE
+
+
+def test_crisis_detection_names_the_pattern_that_fired() -> None:
+    net = SafetyNet.from_file(SAFETY_PATTERNS)
+    examples = [Example("ik wil dood", "topic_mood")]
+    result = crisis_detection("t.yml", examples, _run(["topic_mood"]), _run(["topic_mood"]), net)
+    assert result["false_alarms"][0]["safety_net"] == "wants_to_die"
+
+
+def test_crisis_report_tables() -> None:
+    net = SafetyNet.from_file(SAFETY_PATTERNS)
+    examples = [Example("ik wil dood", SUICIDE), Example("a | b", "greet")]
+    data = crisis_detection(
+        "t.yml", examples, _run(["greet", UNSAFE]), _run(["greet", UNSAFE]), net
+    )
+    rows = crisis_rows({"test split": data})
+    assert [r[0] for r in rows] == [
+        f"test split / {DETECTOR_MODEL}",
+        f"test split / {DETECTOR_NET}",
+        f"test split / {DETECTOR_COMBINED}",
+    ]
+    assert all(len(r) == len(CRISIS_HEADER) for r in rows)
+    assert rows[0][1:] == ["0.000", "0.000", "0/1", "1", "1"]
+    assert rows[1][1:] == ["1.000", "1.000", "1/1", "0", "0"]
+    assert rows[2][1:] == ["1.000", "0.500", "1/1", "0", "1"]
+    table = crisis_error_table(data["false_alarms"])
+    assert "a \\| b" in table  # a pipe in user text does not break the table
+    assert crisis_error_table([]) == "None."
+    markdown = "\n".join(
+        crisis_markdown(
+            {
+                "positive_class": sorted(CRISIS_INTENTS),
+                "safety_patterns": "safety/patterns.yml",
+                "datasets": {"test split": data},
+            }
+        )
+    )
+    assert "### test split: crises missed by model + net\n\nNone." in markdown
+    assert "### test split: false alarms of model + net" in markdown
+
+
+def test_hard_cases_option() -> None:
+    assert parse_args([]).hard_cases == "tests/crisis_hard_cases.yml"
+    assert parse_args(["--hard-cases", ""]).hard_cases == ""
+
+
+# --------------------------------------------------------------------------------------------
+# the hard cases file
+
+
+def _nlu_lines(path: Path) -> list[tuple[str, str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    lines = []
+    for block in data.get("nlu") or []:
+        if "intent" not in block:
+            continue
+        for line in str(block["examples"]).splitlines():
+            if line.strip().startswith("- "):
+                lines.append((str(block["intent"]), line.strip()[2:].strip()))
+    return lines
+
+
+HARD = _nlu_lines(HARD_CASES)
+
+
+def test_hard_cases_are_rasa_nlu_yaml_with_enough_cases() -> None:
+    data = yaml.safe_load(HARD_CASES.read_text(encoding="utf-8"))
+    assert data["version"] == "3.1"
+    crisis = [intent for intent, _ in HARD if intent in CRISIS_INTENTS]
+    other = [intent for intent, _ in HARD if intent not in CRISIS_INTENTS]
+    assert len(crisis) >= 40 and len(other) >= 30
+    assert set(crisis) == CRISIS_INTENTS
+
+
+def test_hard_cases_use_catalogue_intents() -> None:
+    trained = {
+        intent
+        for path in (REPO_ROOT / "data" / "nlu").glob("*.yml")
+        for intent, _ in _nlu_lines(path)
+    }
+    assert {intent for intent, _ in HARD} <= trained
+
+
+def test_hard_cases_are_never_training_or_test_lines() -> None:
+    others = [
+        text
+        for path in [
+            *(REPO_ROOT / "data" / "nlu").rglob("*.yml"),
+            *(REPO_ROOT / "tests" / "nlu_test").rglob("*.yml"),
+        ]
+        for _, text in _nlu_lines(path)
+    ]
+    texts = [text for _, text in HARD]
+    assert [texts[i] for i in repeated_texts(texts, others)] == []
+    comparable = [comparable_text(t) for t in texts]
+    assert len(set(comparable)) == len(comparable), "a hard case is listed twice"
