@@ -244,3 +244,36 @@ async def test_live_socket_refuses_other_origins(gateway) -> None:
     headers = {**(await worker(gateway)), "Origin": "https://evil.example"}
     response = await gateway.get("/api/v1/live", headers=headers)
     assert response.status == 403
+
+
+@pytest.fixture
+async def impatient(aiohttp_client, db_url, receiver):  # type: ignore[no-untyped-def]
+    """A gateway whose waiting notice and urgent re-notification are due at once."""
+    url, _ = receiver
+    settings = make_settings(DATABASE_URL=db_url, HANDOFF_SECRET=SECRET,
+                             RASA_URL=f"http://127.0.0.1:{free_port()}", RASA_TIMEOUT_S="1",
+                             NOTIFY_WEBHOOK_URLS=url, NOTIFY_SECRET=NOTIFY_SECRET,
+                             WAITING_NOTICE_MINUTES="0", URGENT_RENOTIFY_MINUTES="0")
+    return await aiohttp_client(init_app(settings))
+
+
+async def test_waiting_notice_once_and_unclaimed_urgent_notified_again(impatient, db_url) -> None:
+    from bot.app import _handoff_checks
+
+    conversation_id = await start_conversation(impatient)
+    await escalate(impatient, conversation_id, priority="urgent")
+    before = await count(db_url, Notification)
+    await asyncio.sleep(0.05)
+    await _handoff_checks(impatient.app)
+    await _handoff_checks(impatient.app)
+    notices = [m for m in await stored_messages(db_url) if m.sender == "system"]
+    assert [m.text.startswith("We hebben je bericht") for m in notices] == [True]
+    assert await count(db_url, Notification) >= before + 1
+    engine = create_engine(db_url)
+    try:
+        async with session_factory(engine)() as session:
+            bodies = [json.loads(n.body) for n in (await session.execute(
+                select(Notification))).scalars()]
+    finally:
+        await engine.dispose()
+    assert "handoff.unclaimed" in {b["event"] for b in bodies}
