@@ -7,7 +7,6 @@ the protocol facts of the channels spec (channels.md, "Telegram Bot API").
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,7 @@ from typing import Any, Literal, TypeGuard
 
 import aiohttp
 
+from bot.channels.button_keys import hashed_key, payload_for_key
 from bot.channels.textsplit import split_text, utf16_len
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, no secret
@@ -26,7 +26,6 @@ MAX_BUTTONS = 100
 MAX_RETRY_AFTER_S = 3600.0
 # The text of a message with buttons must not be empty.
 DEFAULT_PROMPT = "Kies een optie:"
-KEY_PREFIX = "k:"
 MEDIA_KEYS = ("photo", "voice", "audio", "video", "video_note", "document", "sticker",
               "animation")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -202,18 +201,12 @@ def _is_int(value: Any) -> TypeGuard[int]:
 
 def callback_key(payload: str) -> str:
     """The callback_data standing for a payload: itself if ≤ 64 UTF-8 bytes, else a hash key."""
-    if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES:
-        return payload
-    return KEY_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    return payload if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES else hashed_key(payload)
 
 
 def payload_for_callback(data: str, offered_buttons: Sequence[Mapping[str, str]]) -> str | None:
     """The payload of the offered button whose callback_data is `data`, or None."""
-    for button in offered_buttons:
-        payload = button.get("payload")
-        if isinstance(payload, str) and payload and callback_key(payload) == data:
-            return payload
-    return None
+    return payload_for_key(data, offered_buttons, callback_key)
 
 
 def build_outbound(

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeGuard
 
 import aiohttp
 
+from bot.channels.button_keys import hashed_key, payload_for_key
 from bot.channels.textsplit import split_tail, split_text, utf16_len
 
 WA_OBJECT = "whatsapp_business_account"
@@ -31,7 +32,6 @@ LIST_BUTTON_LABEL = "Kies"
 LIST_SECTION_TITLE = "Opties"
 # The body of a message with buttons must not be empty.
 DEFAULT_PROMPT = "Kies een optie:"
-KEY_PREFIX = "k:"
 MEDIA_TYPES = frozenset({"image", "audio", "video", "document", "sticker"})
 
 InboundKind = Literal[
@@ -289,18 +289,12 @@ def _timestamp(value: Any) -> int | None:
 
 def button_key(payload: str) -> str:
     """The reply/row id standing for a payload: the payload itself if short, else a hash key."""
-    if utf16_len(payload) <= MAX_ROW_ID:
-        return payload
-    return KEY_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    return payload if utf16_len(payload) <= MAX_ROW_ID else hashed_key(payload)
 
 
 def payload_for_reply(reply_id: str, offered_buttons: Sequence[Mapping[str, str]]) -> str | None:
     """The payload of the offered button whose reply/row id is reply_id, or None."""
-    for button in offered_buttons:
-        payload = button.get("payload")
-        if isinstance(payload, str) and payload and button_key(payload) == reply_id:
-            return payload
-    return None
+    return payload_for_key(reply_id, offered_buttons, button_key)
 
 
 def build_outbound(
