@@ -89,3 +89,9 @@ def test_punctuation_emoji_repeats_and_case_do_not_hide_a_crisis(case: tuple[str
     detection = NET.check(text)
     assert detection is not None, f"missed: {text!r}"
     assert detection.kind == kind
+
+
+def test_idioms_are_cut_out_for_the_model_and_the_rest_is_kept() -> None:
+    stripped, had_idiom = NET.without_idioms("Mijn telefoon is dood, maar ik wil praten")
+    assert had_idiom and "dood" not in stripped and "ik wil praten" in stripped
+    assert NET.without_idioms("ik wil praten") == ("ik wil praten", False)

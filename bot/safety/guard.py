@@ -59,9 +59,13 @@ class SafetyGuard:
         detection = self._net.check(text)
         if detection is not None:
             signals.append(Signal("pattern", detection.kind, detection.pattern_id))
-        if use_model:
+        # Idioms are not crises ("mijn plantje is dood", "ik schaam me dood"): the model
+        # judges what is left once they are cut out, so it cannot be fooled by them either.
+        stripped, had_idiom = self._net.without_idioms(text)
+        model_text = " ".join(stripped.replace("|", " ").split()) if had_idiom else text
+        if use_model and model_text:
             try:
-                intent, confidence = await self._rasa.parse(text)
+                intent, confidence = await self._rasa.parse(model_text)
             except RasaUnavailable:
                 intent, confidence = None, 0.0
                 log.warning("NLU unavailable for the crisis check; the safety net still ran")

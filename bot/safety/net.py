@@ -94,11 +94,16 @@ class SafetyNet:
             raise PatternError(f"duplicate ids in {path.name}: {sorted(duplicates)}")
         return cls(patterns, exclusions)
 
-    def check(self, text: str) -> Detection | None:
-        """The first pattern that fires on the text once idioms are taken out, or None."""
-        normal = normalise(text)
+    def without_idioms(self, text: str) -> tuple[str, bool]:
+        """The normalised text with idioms cut out (marked '|'), and whether any were."""
+        normal = original = normalise(text)
         for exclusion in self.exclusions:
             normal = exclusion.regex.sub(" | ", normal)
+        return normal, normal != original
+
+    def check(self, text: str) -> Detection | None:
+        """The first pattern that fires on the text once idioms are taken out, or None."""
+        normal, _ = self.without_idioms(text)
         for pattern in self.patterns:
             if pattern.regex.search(normal):
                 return Detection(pattern.kind, pattern.id)
