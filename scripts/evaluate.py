@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -543,6 +544,28 @@ def load_safety_net(path: Path = SAFETY_PATTERNS) -> SafetyNet:
         raise EvaluationError(f"cannot load the safety net from {path}: {error}") from error
 
 
+def model_view(net: SafetyNet, text: str) -> str:
+    """What the guard gives the model: the text, or its normalised form without idioms."""
+    stripped, had_idiom = net.without_idioms(text)
+    return " ".join(stripped.replace("|", " ").split()) if had_idiom else text
+
+
+def head(run: ModelRun, count: int) -> ModelRun:
+    """The first `count` predictions of a run."""
+    return dataclasses.replace(run, predictions=run.predictions[:count],
+                               confidences=run.confidences[:count])
+
+
+def as_guarded(run: ModelRun, texts: Sequence[str], views: Mapping[str, str],
+               idiom_predictions: Mapping[str, str]) -> ModelRun:
+    """The run's predictions with idiom texts judged on their idiom-free view, as deployed."""
+    predictions = [
+        idiom_predictions.get(views[t], FALLBACK_INTENT) if views[t] != t else p
+        for t, p in zip(texts, run.predictions, strict=True)
+    ]
+    return dataclasses.replace(run, predictions=predictions)
+
+
 def crisis_detection(
     path: str,
     examples: Sequence[Example],
@@ -813,9 +836,18 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
 
         test_texts = [e.text for e in test]
         y_true = [e.intent for e in test]
-        (model, model_no_fallback), (hard_model, hard_no_fallback) = run_rasa(
-            args.config, args.train, domain, test_texts, args.seed, hard_texts
+        # The gateway's guard lets the model judge a message with its idioms cut out
+        # (bot/safety/guard.py); parse those views too, to score the crisis detectors as
+        # deployed.
+        views = {t: model_view(net, t) for t in [*test_texts, *hard_texts]}
+        idiom_texts = sorted({v for t, v in views.items() if v != t and v})
+        (model, model_no_fallback), (extra, extra_no_fallback) = run_rasa(
+            args.config, args.train, domain, test_texts, args.seed, [*hard_texts, *idiom_texts]
         )
+        hard_model, hard_no_fallback = (head(extra, len(hard_texts)),
+                                        head(extra_no_fallback, len(hard_texts)))
+        idiom_predictions = dict(zip(idiom_texts, extra.predictions[len(hard_texts):],
+                                     strict=True))
     rasa_warnings = sorted(
         {
             str(w.message)
@@ -846,10 +878,13 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     ]
     irows = intent_rows(scores[ROW_MODEL], scores[ROW_BASELINE], intent_labels)
 
-    crisis_sets = {DATA_TEST: crisis_detection(args.test, test, model, model_no_fallback, net)}
+    test_guarded = as_guarded(model, test_texts, views, idiom_predictions)
+    crisis_sets = {DATA_TEST: crisis_detection(args.test, test, test_guarded, model_no_fallback,
+                                               net)}
     if hard:
+        hard_guarded = as_guarded(hard_model, hard_texts, views, idiom_predictions)
         crisis_sets[DATA_HARD] = crisis_detection(
-            args.hard_cases, hard, hard_model, hard_no_fallback, net
+            args.hard_cases, hard, hard_guarded, hard_no_fallback, net
         )
     crows = crisis_rows(crisis_sets)
 

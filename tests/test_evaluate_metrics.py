@@ -462,3 +462,18 @@ def test_hard_cases_are_never_training_or_test_lines() -> None:
     assert [texts[i] for i in repeated_texts(texts, others)] == []
     comparable = [comparable_text(t) for t in texts]
     assert len(set(comparable)) == len(comparable), "a hard case is listed twice"
+
+
+def test_crisis_detectors_are_scored_as_the_guard_runs_them() -> None:
+    from bot.config import REPO_ROOT
+    from bot.safety.net import SafetyNet
+    from scripts.evaluate import ModelRun, as_guarded, model_view
+
+    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+    texts = ["mijn plantje is dood", "ik wil dood"]
+    views = {t: model_view(net, t) for t in texts}
+    assert views["ik wil dood"] == "ik wil dood"
+    assert "dood" not in views["mijn plantje is dood"]
+    run = ModelRun("m", ["crisis_suicide_selfharm", "crisis_suicide_selfharm"], 1.0, 1.0)
+    guarded = as_guarded(run, texts, views, {views["mijn plantje is dood"]: "out_of_scope"})
+    assert guarded.predictions == ["out_of_scope", "crisis_suicide_selfharm"]
