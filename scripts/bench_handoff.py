@@ -101,7 +101,7 @@ async def run(count: int, model: Path) -> None:
         "LOG_LEVEL": "WARNING",
     }
     settings = settings_from_mapping(values)
-    upgrade(settings.database_url)
+    await asyncio.to_thread(upgrade, settings.database_url)
     stack = Stack(
         settings,
         model,

@@ -136,3 +136,13 @@ def test_summary_has_both_sides_and_is_cut_short() -> None:
     assert summary.startswith("Jongere: aaa") and summary.endswith("Bot: Dat klinkt zwaar.")
     assert len(summary.splitlines()[0]) < 220
 
+
+
+async def test_feedback_question_has_one_tap_ratings(dispatcher, tracker, domain) -> None:
+    from actions.feedback import ActionAskFeedback
+    from bot.conversations.service import feedback_rating
+
+    await ActionAskFeedback().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    ratings = [feedback_rating(b["payload"]) for b in message["buttons"]]
+    assert ratings == ["goed", "gaat_wel", "niet_goed"]
