@@ -10,25 +10,27 @@ import pytest
 import yaml
 
 from bot.safety.net import KINDS, SafetyNet
-from scripts.evaluate import (
+from scripts.eval_crisis import (
     CRISIS_HEADER,
     DETECTOR_COMBINED,
     DETECTOR_MODEL,
     DETECTOR_NET,
-    ROW_MODEL,
     SAFETY_PATTERNS,
-    Example,
-    ModelRun,
-    build_baseline,
     crisis_detection,
     crisis_error_table,
     crisis_markdown,
     crisis_rows,
+)
+from scripts.eval_models import (
+    ROW_MODEL,
+    Example,
+    ModelRun,
+    build_baseline,
     model_runs,
-    parse_args,
     run_baseline,
     top_intents,
 )
+from scripts.evaluate import parse_args
 from scripts.metrics import (
     CRISIS_INTENTS,
     FALLBACK_INTENT,
@@ -215,7 +217,7 @@ def test_baseline_learns_a_trivially_separable_split() -> None:
 
 def test_importing_the_script_has_no_side_effects() -> None:
     code = (
-        "import sys, scripts.evaluate; "
+        "import sys, scripts.evaluate, scripts.eval_models, scripts.eval_report; "
         "heavy = [m for m in ('rasa', 'tensorflow', 'matplotlib.pyplot') if m in sys.modules]; "
         "print(heavy)"
     )
@@ -467,7 +469,8 @@ def test_hard_cases_are_never_training_or_test_lines() -> None:
 def test_crisis_detectors_are_scored_as_the_guard_runs_them() -> None:
     from bot.config import REPO_ROOT
     from bot.safety.net import SafetyNet
-    from scripts.evaluate import ModelRun, as_guarded, model_view
+    from scripts.eval_crisis import as_guarded, model_view
+    from scripts.eval_models import ModelRun
 
     net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
     texts = ["mijn plantje is dood", "ik wil dood"]

@@ -21,3 +21,20 @@ def payload_for_key(key: str, offered_buttons: Sequence[Mapping[str, str]],
         if isinstance(payload, str) and payload and key_of(payload) == key:
             return payload
     return None
+
+
+def usable_buttons(buttons: Sequence[Mapping[str, str]], most: int) -> list[tuple[str, str]]:
+    """(title, payload) of the buttons worth sending: a non-blank payload, first of its kind.
+
+    The title is returned as given ('' when missing); each platform shapes it to its limits.
+    """
+    seen: set[str] = set()
+    options: list[tuple[str, str]] = []
+    for button in buttons:
+        payload = button.get("payload")
+        if not isinstance(payload, str) or not payload.strip() or payload in seen:
+            continue
+        seen.add(payload)
+        title = button.get("title")
+        options.append((title if isinstance(title, str) else "", payload))
+    return options[:most]

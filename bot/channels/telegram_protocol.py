@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeGuard
 
 import aiohttp
 
-from bot.channels.button_keys import hashed_key, payload_for_key
+from bot.channels.button_keys import hashed_key, payload_for_key, usable_buttons
 from bot.channels.textsplit import split_text, utf16_len
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, no secret
@@ -230,18 +230,9 @@ def build_outbound(
 
 
 def _options(buttons: Sequence[Mapping[str, str]]) -> list[tuple[str, str]]:
-    """(title, payload) of the usable buttons: a non-blank, not repeated payload."""
-    seen: set[str] = set()
-    options: list[tuple[str, str]] = []
-    for button in buttons:
-        payload = button.get("payload")
-        if not isinstance(payload, str) or not payload.strip() or payload in seen:
-            continue
-        seen.add(payload)
-        title = button.get("title")
-        title = " ".join(title.split()) if isinstance(title, str) else ""
-        options.append((title or f"Optie {len(options) + 1}", payload))
-    return options[:MAX_BUTTONS]
+    """(title, payload) of the usable buttons, titles on one line and never blank."""
+    return [(" ".join(title.split()) or f"Optie {number}", payload)
+            for number, (title, payload) in enumerate(usable_buttons(buttons, MAX_BUTTONS), 1)]
 
 
 # --- Sending -----------------------------------------------------------------------------

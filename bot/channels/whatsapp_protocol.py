@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeGuard
 
 import aiohttp
 
-from bot.channels.button_keys import hashed_key, payload_for_key
+from bot.channels.button_keys import hashed_key, payload_for_key, usable_buttons
 from bot.channels.textsplit import split_tail, split_text, utf16_len
 
 WA_OBJECT = "whatsapp_business_account"
@@ -308,7 +308,7 @@ def build_outbound(
     question stays with its buttons. Lengths are counted in UTF-16 code units, never
     fewer than characters, so the limits hold however Meta counts.
     """
-    options = _options(buttons, MAX_LIST_ROWS)
+    options = usable_buttons(buttons, MAX_LIST_ROWS)
     text = text.strip()
     if not options:
         return [text_body(to, chunk) for chunk in split_text(text, MAX_TEXT, utf16_len)]
@@ -346,20 +346,6 @@ def mark_read_body(wamid: str, typing: bool = True) -> dict[str, Any]:
 
 def _envelope(to: str) -> dict[str, Any]:
     return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
-
-
-def _options(buttons: Sequence[Mapping[str, str]], most: int) -> list[tuple[str, str]]:
-    """(title, payload) of the usable buttons: a non-blank, not repeated payload; at most `most`."""
-    seen: set[str] = set()
-    options: list[tuple[str, str]] = []
-    for button in buttons:
-        payload = button.get("payload")
-        if not isinstance(payload, str) or not payload.strip() or payload in seen:
-            continue
-        seen.add(payload)
-        title = button.get("title")
-        options.append((title if isinstance(title, str) else "", payload))
-    return options[:most]
 
 
 def _split_for_interactive(text: str) -> tuple[list[str], str]:

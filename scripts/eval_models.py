@@ -1,0 +1,244 @@
+"""Training and querying the models compared by make evaluate: Rasa NLU and the baseline."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scripts.metrics import (
+    FALLBACK_INTENT,
+)
+
+logger = logging.getLogger("broekzak.evaluate")
+
+ROW_MODEL = "rasa model"
+ROW_MODEL_NO_FALLBACK = "rasa model, fallback ignored"
+ROW_BASELINE = "baseline tf-idf + logreg"
+MB = 1_000_000
+MODEL_NAME = "nlu-evaluation"
+# Components whose training is random and that accept `random_seed` (Rasa 3.6).
+SEEDABLE_COMPONENTS = frozenset({"DIETClassifier", "ResponseSelector"})
+
+
+class EvaluationError(Exception):
+    """An error that makes the evaluation impossible (bad paths, empty data, failed training)."""
+
+
+@dataclass
+class Example:
+    """One labelled NLU example."""
+
+    text: str
+    intent: str
+
+
+@dataclass
+class ModelRun:
+    """Predictions of one model on the test texts, with its cost."""
+
+    name: str
+    predictions: list[str]
+    train_seconds: float
+    size_mb: float
+    confidences: list[float | None] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# data
+
+
+def load_examples(path: str) -> list[Example]:
+    """Load the intent examples of a Rasa NLU file or directory."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    if not Path(path).exists():
+        raise EvaluationError(f"NLU data not found: {path}")
+    data = load_data(path)
+    examples = [
+        Example(text=str(message.get("text")), intent=str(message.get("intent")))
+        for message in data.intent_examples
+        if message.get("text") and message.get("intent")
+    ]
+    if not examples:
+        raise EvaluationError(f"no intent examples in {path}")
+    return examples
+
+
+# --------------------------------------------------------------------------------------------
+# Rasa model
+
+
+def seeded_config(config_path: str, seed: int, work_dir: Path) -> str:
+    """Return a config path whose random components get `seed` unless they already set one."""
+    from rasa.shared.utils.io import read_yaml_file, write_yaml
+
+    config = read_yaml_file(config_path)
+    if not isinstance(config, dict):
+        raise EvaluationError(f"{config_path} is not a YAML mapping")
+    changed = False
+    for component in config.get("pipeline") or []:
+        if not isinstance(component, dict):
+            continue
+        name = str(component.get("name", "")).rsplit(".", 1)[-1]
+        if name in SEEDABLE_COMPONENTS and "random_seed" not in component:
+            component["random_seed"] = seed
+            changed = True
+    if not changed:
+        return config_path
+    seeded = work_dir / "config.yml"
+    write_yaml(config, seeded)
+    logger.info(
+        "no random_seed in the config's %s: using --seed %d",
+        "/".join(sorted(SEEDABLE_COMPONENTS)),
+        seed,
+    )
+    return str(seeded)
+
+
+def train_rasa_model(
+    config_path: str, train_path: str, domain_path: str | None, output_dir: Path
+) -> tuple[Path, float]:
+    """Train an NLU-only Rasa model; return the archive path and the wall time in seconds."""
+    # Import the heavy modules (TensorFlow, all components) before starting the clock.
+    import rasa.model_training
+    import rasa.nlu.classifiers.diet_classifier
+
+    # Rasa prints its outcome ("model saved at <temporary path>") to stdout: keep it for errors.
+    rasa_output = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(rasa_output):
+        model = rasa.model_training.train_nlu(
+            config=config_path,
+            nlu_data=train_path,
+            output=str(output_dir),
+            fixed_model_name=MODEL_NAME,
+            domain=domain_path,
+        )
+    seconds = time.perf_counter() - start
+    if not model or not Path(model).is_file():
+        detail = rasa_output.getvalue().strip()
+        raise EvaluationError(f"Rasa NLU training produced no model. {detail}".strip())
+    return Path(model), seconds
+
+
+def top_intents(parse: Mapping[str, Any]) -> tuple[str, str, float | None]:
+    """From a parse result: (predicted intent, best non-fallback intent, its confidence)."""
+    intent = parse.get("intent") or {}
+    predicted = str(intent.get("name") or "")
+    confidence = intent.get("confidence")
+    underlying = predicted
+    if predicted == FALLBACK_INTENT:
+        underlying_confidence = None
+        for ranked in parse.get("intent_ranking") or []:
+            if ranked.get("name") and ranked.get("name") != FALLBACK_INTENT:
+                underlying = str(ranked["name"])
+                underlying_confidence = ranked.get("confidence")
+                break
+        confidence = underlying_confidence
+    return predicted, underlying, None if confidence is None else float(confidence)
+
+
+async def parse_texts(model_path: Path, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Load the model with a Rasa Agent and parse every text, in order."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model_path))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def model_runs(
+    parses: Sequence[Mapping[str, Any]], seconds: float, size_mb: float
+) -> tuple[ModelRun, ModelRun]:
+    """The Rasa model's parses as two runs: (as deployed, with the fallback ignored)."""
+    tops = [top_intents(parse) for parse in parses]
+    # Confidence reported for both rows: that of the best non-fallback intent.
+    confidences = [t[2] for t in tops]
+    deployed = ModelRun(ROW_MODEL, [t[0] for t in tops], seconds, size_mb, confidences)
+    no_fallback = ModelRun(
+        ROW_MODEL_NO_FALLBACK, [t[1] for t in tops], seconds, size_mb, confidences
+    )
+    return deployed, no_fallback
+
+
+def run_rasa(
+    config_path: str,
+    train_path: str,
+    domain_path: str | None,
+    test_texts: Sequence[str],
+    seed: int,
+    extra_texts: Sequence[str] = (),
+) -> tuple[tuple[ModelRun, ModelRun], tuple[ModelRun, ModelRun]]:
+    """Train, size and query the Rasa model on the test texts and on extra texts (the crisis
+    hard cases) before the model is deleted: for each, (as deployed, fallback ignored)."""
+    with tempfile.TemporaryDirectory(prefix="broekzak-eval-") as tmp:
+        work_dir = Path(tmp)
+        # A fresh, disabled training cache: a warm .rasa/cache would fake the training time.
+        os.environ["RASA_CACHE_DIRECTORY"] = str(work_dir / "cache")
+        os.environ["RASA_MAX_CACHE_SIZE"] = "0"
+        config = seeded_config(config_path, seed, work_dir)
+        logger.info("training the Rasa NLU model (%s)", config_path)
+        model_path, seconds = train_rasa_model(config, train_path, domain_path, work_dir)
+        size_mb = model_path.stat().st_size / MB
+        logger.info("trained in %.1f s, model %.2f MB", seconds, size_mb)
+        logger.info("parsing %d test and %d extra messages", len(test_texts), len(extra_texts))
+        parses = asyncio.run(parse_texts(model_path, [*test_texts, *extra_texts]))
+    split = len(test_texts)
+    return (
+        model_runs(parses[:split], seconds, size_mb),
+        model_runs(parses[split:], seconds, size_mb),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# baseline
+
+
+def build_baseline(seed: int = 42) -> Any:
+    """The baseline pipeline: char_wb 2-5 TF-IDF + class-balanced logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True
+                ),
+            ),
+            (
+                "logreg",
+                LogisticRegression(max_iter=2000, C=10, class_weight="balanced", random_state=seed),
+            ),
+        ]
+    )
+
+
+def run_baseline(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    seed: int = 42,
+) -> ModelRun:
+    """Train the baseline on the training texts and predict the test texts."""
+    pipeline = build_baseline(seed)
+    start = time.perf_counter()
+    pipeline.fit(list(train_texts), list(train_labels))
+    seconds = time.perf_counter() - start
+    size_mb = len(pickle.dumps(pipeline)) / MB
+    predictions = [str(label) for label in pipeline.predict(list(test_texts))]
+    confidences: list[float | None] = [
+        float(row.max()) for row in pipeline.predict_proba(list(test_texts))
+    ]
+    return ModelRun(ROW_BASELINE, predictions, seconds, size_mb, confidences)
