@@ -1,0 +1,271 @@
+"""A regularised linear intent classifier over sparse n-grams and dense sentence features.
+
+With a few dozen examples per intent a linear model over good features generalises better
+than DIET's transformer and trains in seconds instead of minutes (make evaluate measures
+both). Sparse sentence features (the CountVectorsFeaturizers' counts) get a sublinear TF-IDF
+weighting learnt on the training data and are L2-normalised; dense sentence features (the e5
+embedding) are scaled by `dense_weight`, which sets how much the encoder's judgement counts
+against the spelled-out n-grams. Trained with scikit-learn's multinomial logistic
+regression; persisted as plain arrays (no pickle), so loading a model runs no code from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+Array = npt.NDArray[Any]
+
+WEIGHTS_FILE = "linear_intent_classifier.npz"
+
+
+class LinearClassifierConfigError(ValueError):
+    """The classifier's configuration in config.yml is invalid."""
+
+
+def softmax(scores: Array) -> Array:
+    """Row-wise softmax, stable for large scores."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def l2_normalise_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+    """Scale every non-zero row of a sparse matrix to unit length."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ matrix)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
+    """Multinomial logistic regression over TF-IDF-weighted sparse and scaled dense features."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Components that must run before this one."""
+        return [Featurizer]
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Python packages this component needs."""
+        return ["sklearn"]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config (see config.yml for broekzak's values)."""
+        return {
+            # Inverse regularisation strength of the logistic regression.
+            "C": 30.0,
+            # Weight of the dense sentence features against the L2-normalised sparse ones.
+            "dense_weight": 3.0,
+            # Re-weight classes by their inverse frequency (crisis intents have more
+            # examples than "thank"; this keeps the small intents from being swallowed).
+            "balanced": True,
+            "max_iter": 5000,
+            "random_seed": 42,
+            # How many intents the ranking in the parse result lists (0 = all).
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        classes: Array | None = None,
+        coef: Array | None = None,
+        intercept: Array | None = None,
+        idf: Array | None = None,
+    ) -> None:
+        """Create the classifier, trained when weights are given."""
+        self._config = {**self.get_default_config(), **config}
+        self._check_config()
+        self._model_storage = model_storage
+        self._resource = resource
+        self.classes = classes
+        self.coef = coef
+        self.intercept = intercept
+        self.idf = idf
+
+    def _check_config(self) -> None:
+        if float(self._config["C"]) <= 0:
+            raise LinearClassifierConfigError("C must be greater than 0")
+        if float(self._config["dense_weight"]) < 0:
+            raise LinearClassifierConfigError("dense_weight must not be negative")
+        if int(self._config["ranking_length"]) < 0:
+            raise LinearClassifierConfigError("ranking_length must not be negative")
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        """Create an untrained classifier."""
+        return cls(config, model_storage, resource)
+
+    # ----------------------------------------------------------------------------------
+    # features
+
+    @staticmethod
+    def _sentence_features(messages: list[Message]) -> tuple[Any, Any]:
+        """The messages' sparse and dense sentence features as two matrices (or None)."""
+        sparse_rows: list[Any] = []
+        dense_rows: list[Any] = []
+        for message in messages:
+            _, sparse = message.get_sparse_features(TEXT)
+            _, dense = message.get_dense_features(TEXT)
+            sparse_rows.append(None if sparse is None else scipy.sparse.csr_matrix(sparse.features))
+            dense_rows.append(None if dense is None else np.asarray(dense.features))
+        sparse_matrix = (
+            scipy.sparse.vstack(sparse_rows).tocsr()
+            if sparse_rows and all(row is not None for row in sparse_rows)
+            else None
+        )
+        dense_matrix = (
+            np.vstack(dense_rows)
+            if dense_rows and all(row is not None for row in dense_rows)
+            else None
+        )
+        return sparse_matrix, dense_matrix
+
+    def _design_matrix(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
+        sparse, dense = self._sentence_features(messages)
+        parts = []
+        if sparse is not None and self.idf is not None and self.idf.size:
+            weighted = sparse.copy().astype(np.float64)
+            weighted.data = np.log1p(np.abs(weighted.data))  # sublinear term frequency
+            parts.append(l2_normalise_rows(scipy.sparse.csr_matrix(weighted.multiply(self.idf))))
+        if dense is not None and float(self._config["dense_weight"]) > 0:
+            parts.append(scipy.sparse.csr_matrix(dense * float(self._config["dense_weight"])))
+        if not parts:
+            raise LinearClassifierConfigError(
+                "LinearIntentClassifier found no sentence features: put a featurizer before it"
+            )
+        return scipy.sparse.hstack(parts).tocsr()
+
+    @staticmethod
+    def _smooth_idf(sparse: scipy.sparse.csr_matrix) -> Array:
+        documents = sparse.shape[0]
+        frequency = np.bincount(sparse.indices, minlength=sparse.shape[1])
+        return np.log((1 + documents) / (1 + frequency)) + 1.0
+
+    # ----------------------------------------------------------------------------------
+    # training
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the logistic regression on the intent examples and persist its weights."""
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [
+            message
+            for message in training_data.intent_examples
+            if message.get(INTENT) and message.get(TEXT)
+        ]
+        labels = sorted({str(message.get(INTENT)) for message in examples})
+        if len(labels) < 2:
+            logger.warning("LinearIntentClassifier needs at least two intents; not trained")
+            return self._resource
+        sparse, _ = self._sentence_features(examples)
+        self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
+        design = self._design_matrix(examples)
+        classifier = LogisticRegression(
+            C=float(self._config["C"]),
+            class_weight="balanced" if self._config["balanced"] else None,
+            max_iter=int(self._config["max_iter"]),
+            random_state=int(self._config["random_seed"]),
+        )
+        classifier.fit(design, [str(message.get(INTENT)) for message in examples])
+        self.classes = np.asarray(classifier.classes_, dtype=str)
+        self.coef = np.asarray(classifier.coef_, dtype=np.float64)
+        self.intercept = np.asarray(classifier.intercept_, dtype=np.float64)
+        self.persist()
+        return self._resource
+
+    # ----------------------------------------------------------------------------------
+    # inference
+
+    def predict_proba(self, messages: list[Message]) -> Array:
+        """Probability of each intent (columns in `self.classes` order) for each message."""
+        if self.coef is None or self.intercept is None:
+            raise LinearClassifierConfigError("LinearIntentClassifier is not trained")
+        design = self._design_matrix(messages)
+        return softmax(np.asarray(design @ self.coef.T) + self.intercept)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set the intent and the intent ranking of every message."""
+        if self.classes is None or not messages:
+            return messages
+        probabilities = self.predict_proba(messages)
+        length = int(self._config["ranking_length"]) or len(self.classes)
+        for message, row in zip(messages, probabilities, strict=True):
+            order = np.argsort(-row, kind="stable")
+            ranking = [
+                {"name": str(self.classes[i]), "confidence": float(row[i])} for i in order
+            ]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[:length], add_to_output=True)
+        return messages
+
+    # ----------------------------------------------------------------------------------
+    # persistence
+
+    def persist(self) -> None:
+        """Write the learnt arrays into the model storage."""
+        if self.classes is None or self.coef is None or self.intercept is None:
+            return
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(
+                directory / WEIGHTS_FILE,
+                classes=self.classes,
+                coef=self.coef,
+                intercept=self.intercept,
+                idf=self.idf if self.idf is not None else np.zeros(0),
+            )
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        """Load the trained arrays; an untrained classifier when there are none."""
+        try:
+            with model_storage.read_from(resource) as directory, np.load(
+                directory / WEIGHTS_FILE, allow_pickle=False
+            ) as arrays:
+                return cls(
+                    config,
+                    model_storage,
+                    resource,
+                    classes=arrays["classes"],
+                    coef=arrays["coef"],
+                    intercept=arrays["intercept"],
+                    idf=arrays["idf"],
+                )
+        except (ValueError, FileNotFoundError):
+            logger.warning("LinearIntentClassifier has no trained weights; it predicts nothing")
+            return cls(config, model_storage, resource)

@@ -1,0 +1,22 @@
+"""Text normal forms shared by broekzak's NLU components.
+
+Young people stretch words for emphasis ("hoiiii", "helpppp", "neeeee"). Collapsing a run of
+three or more equal letters to two keeps "heel" and "zee" intact while mapping all stretched
+spellings of a word onto one form, so one training example covers them all.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STRETCHED = re.compile(r"(\w)\1{2,}", re.UNICODE)
+
+
+def collapse_repeats(text: str) -> str:
+    """Collapse runs of three or more equal word characters to two ("hoiiii" → "hoii")."""
+    return _STRETCHED.sub(r"\1\1", text)
+
+
+def normalise(text: str) -> str:
+    """The form the classifiers see: lower case, stretched letters collapsed, spaces tidied."""
+    return " ".join(collapse_repeats(text.lower()).split())

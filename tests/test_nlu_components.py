@@ -1,0 +1,257 @@
+"""broekzak's own Rasa NLU components (nlu/): unit behaviour and a real training run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.e5_featurizer import E5ConfigError, E5Featurizer
+from nlu.linear_classifier import LinearClassifierConfigError, softmax
+from nlu.normalise import collapse_repeats, normalise
+from nlu.spelling import NORMALISED_TEXT, correct, edits1, repair, segment, vocabulary_of
+from nlu.tokenizer import YouthTokenizer, youth_tokens
+
+VOCABULARY = {"ik": 50, "weet": 10, "echt": 20, "niet": 40, "meer": 15, "wat": 30, "moet": 12,
+              "doen": 9, "wil": 25, "dood": 8, "kwil": 3, "help": 5, "heel": 4}
+
+
+# ------------------------------------------------------------------------------------------
+# normal forms and tokens
+
+
+def test_collapse_repeats_keeps_doubles_and_shortens_stretches() -> None:
+    assert collapse_repeats("hoiiiii") == "hoii"
+    assert collapse_repeats("heel") == "heel"
+    assert collapse_repeats("neeeee zeg") == "nee zeg"
+    assert normalise("  HOIIII   Daar ") == "hoii daar"
+
+
+def test_youth_tokens_keep_emoji_and_inner_apostrophes_and_drop_punctuation() -> None:
+    assert [t for t, _ in youth_tokens("help 😭😭!!")] == ["help", "😭", "😭"]
+    assert [t for t, _ in youth_tokens("m'n moeder👋🏽 is boos...")] == [
+        "m'n", "moeder", "👋🏽", "is", "boos"]
+    assert next(t for t, _ in youth_tokens("🏳️‍🌈 ben ik gay?")) == "🏳️\u200d🌈"
+    text = "ik ben   bang"
+    assert all(text[start:].startswith(token) for token, start in youth_tokens(text))
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    tokenizer = YouthTokenizer(YouthTokenizer.get_default_config())
+    message = Message.build(text=text)
+    return [(t.text, t.lemma) for t in tokenizer.tokenize(message, TEXT)]
+
+
+def test_tokenizer_lemmas_are_lower_case_and_unstretched() -> None:
+    assert tokenize("HOIIII 👋") == [("HOIIII", "hoii"), ("👋", "👋")]
+
+
+def test_tokenizer_keeps_punctuation_only_text_as_one_token() -> None:
+    assert tokenize(":)") == [(":)", ":)")]
+
+
+# ------------------------------------------------------------------------------------------
+# spelling repair
+
+
+def test_one_edit_typos_become_the_most_frequent_known_word() -> None:
+    assert correct("mere", VOCABULARY, 4) == "meer"  # transposition
+    assert correct("meot", VOCABULARY, 4) == "moet"
+    assert correct("niett", VOCABULARY, 4) == "niet"  # insertion
+    assert correct("weet", VOCABULARY, 4) is None  # known words are never touched
+    assert correct("awt", VOCABULARY, 4) is None  # too short to guess
+    assert correct("xyzzy", VOCABULARY, 4) is None  # nothing one edit away
+
+
+def test_missing_spaces_are_split_into_the_fewest_known_words() -> None:
+    assert segment("ikweetechtnietmeer", VOCABULARY, 6) == ["ik", "weet", "echt", "niet", "meer"]
+    assert segment("ikwildood", VOCABULARY, 6) == ["ik", "wil", "dood"]
+    assert segment("kwil", VOCABULARY, 4) is None  # known
+    assert segment("onbekendwoord", VOCABULARY, 6) is None  # cannot be spelled from known words
+
+
+def test_repair_prefers_a_one_edit_word_then_a_split_then_the_word_itself() -> None:
+    assert repair("mere", VOCABULARY, 4, 6) == ["meer"]
+    assert repair("ikwildood", VOCABULARY, 4, 6) == ["ik", "wil", "dood"]
+    assert repair("snapchat", VOCABULARY, 4, 6) == ["snapchat"]
+
+
+def test_edits1_contains_the_four_kinds_of_edit() -> None:
+    edits = edits1("meer")
+    assert {"mer", "emer", "meet", "meerr"} <= edits
+    assert "meer" not in {e for e in edits if len(e) != 4} and "meer" in edits
+
+
+def test_vocabulary_counts_words_and_leaves_out_emoji_and_numbers() -> None:
+    assert vocabulary_of(["ik", "ik", "😭", "12", "wil"]) == {"ik": 2, "wil": 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ikwetchnmrsdolaj", min_size=1, max_size=24))
+def test_repair_never_loses_letters_when_it_splits(word: str) -> None:
+    pieces = repair(word, VOCABULARY, 4, 6)
+    assert pieces and all(pieces)
+    if len(pieces) > 1:
+        assert "".join(pieces) == word
+        assert all(piece in VOCABULARY for piece in pieces)
+
+
+# ------------------------------------------------------------------------------------------
+# e5 featurizer
+
+
+def featurizer() -> E5Featurizer:
+    return E5Featurizer(E5Featurizer.get_default_config(), "e5")
+
+
+def test_e5_embeddings_are_unit_vectors_and_capture_meaning() -> None:
+    vectors = featurizer().embed(
+        ["ik wil niet meer leven", "ik wil dood", "hoe laat zijn jullie open vandaag"]
+    )
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_e5_featurizer_adds_one_sentence_feature_from_the_normalised_text() -> None:
+    component = featurizer()
+    plain = Message.build(text="ikwildood")
+    repaired = Message.build(text="ikwildood")
+    repaired.set(NORMALISED_TEXT, "ik wil dood")
+    component.process([plain, repaired])
+    sequence, sentence = repaired.get_dense_features(TEXT)
+    assert sequence is None and sentence is not None
+    assert sentence.features.shape == (1, 384)
+    expected = component.embed(["ik wil dood"])[0]
+    assert np.allclose(sentence.features[0], expected, atol=1e-5)
+    assert not np.allclose(plain.get_dense_features(TEXT)[1].features[0], expected, atol=1e-3)
+
+
+@pytest.mark.parametrize("change", [{"prefix": "document"}, {"variant": "large"},
+                                    {"batch_size": 0}])
+def test_e5_featurizer_rejects_a_bad_config(change: dict[str, object]) -> None:
+    with pytest.raises(E5ConfigError):
+        E5Featurizer({**E5Featurizer.get_default_config(), **change}, "e5")
+
+
+# ------------------------------------------------------------------------------------------
+# linear classifier, trained for real in a Rasa pipeline
+
+
+def test_softmax_rows_sum_to_one_and_survive_large_scores() -> None:
+    probabilities = softmax(np.array([[1000.0, 1001.0], [0.0, 0.0]]))
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert probabilities[0, 1] > probabilities[0, 0]
+
+
+TINY_NLU = """version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hoi
+    - hallo
+    - hey daar
+    - goedemorgen
+    - hoi hoi
+    - yo
+- intent: crisis_suicide_selfharm
+  examples: |
+    - ik wil dood
+    - ik wil niet meer leven
+    - ik wil er niet meer zijn
+    - ik denk aan zelfmoord
+    - ik snij mezelf
+    - ik wil een einde aan mijn leven maken
+- intent: ask_opening_hours
+  examples: |
+    - hoe laat zijn jullie open
+    - wanneer zijn jullie er
+    - tot hoe laat kan ik chatten
+    - zijn jullie vandaag open
+    - wat zijn de openingstijden
+    - zijn jullie er in het weekend
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained with broekzak's real NLU pipeline (config.yml) on a tiny data set."""
+    import rasa.model_training
+
+    work = tmp_path_factory.mktemp("nlu-model")
+    (work / "nlu.yml").write_text(TINY_NLU, encoding="utf-8")
+    with contextlib.redirect_stdout(io.StringIO()):
+        model = rasa.model_training.train_nlu(
+            config="config.yml", nlu_data=str(work / "nlu.yml"), output=str(work)
+        )
+    assert model and Path(model).is_file()
+    return Path(model)
+
+
+def parse(model: Path, texts: list[str]) -> list[dict[str, object]]:
+    from rasa.core.agent import Agent
+
+    async def run() -> list[dict[str, object]]:
+        agent = Agent.load(str(model))
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(run())
+
+
+def test_the_trained_pipeline_understands_unseen_phrasings_typos_and_missing_spaces(
+    tiny_model: Path,
+) -> None:
+    results = parse(tiny_model, ["hallootjes", "ikwil dood", "wanneer zijn jullie opne",
+                                 "ik wil niet meer leven 😭😭"])
+    assert [r["intent"]["name"] for r in results] == [  # type: ignore[index]
+        "greet", "crisis_suicide_selfharm", "ask_opening_hours", "crisis_suicide_selfharm"]
+
+
+def test_the_ranking_is_a_probability_distribution_in_descending_order(tiny_model: Path) -> None:
+    (result,) = parse(tiny_model, ["hoi"])
+    ranking = result["intent_ranking"]
+    confidences = [r["confidence"] for r in ranking]  # type: ignore[attr-defined]
+    assert confidences == sorted(confidences, reverse=True)
+    real = [r for r in ranking if r["name"] != "nlu_fallback"]  # type: ignore[attr-defined]
+    assert sum(r["confidence"] for r in real) == pytest.approx(1.0, abs=1e-6)
+    assert {r["name"] for r in real} == {"greet", "crisis_suicide_selfharm", "ask_opening_hours"}
+
+
+def test_the_linear_classifier_rejects_a_bad_config() -> None:
+    from nlu.linear_classifier import LinearIntentClassifier
+
+    with pytest.raises(LinearClassifierConfigError):
+        LinearIntentClassifier({"C": 0}, None, None)  # type: ignore[arg-type]
+
+
+def test_the_linear_classifier_needs_sentence_features() -> None:
+    from nlu.linear_classifier import LinearIntentClassifier
+
+    classifier = LinearIntentClassifier({}, None, None,  # type: ignore[arg-type]
+                                        classes=np.array(["a", "b"]), coef=np.zeros((2, 3)),
+                                        intercept=np.zeros(2), idf=np.zeros(0))
+    with pytest.raises(LinearClassifierConfigError):
+        classifier.process([Message.build(text="hoi")])
+
+
+def test_the_normaliser_rewrites_unknown_lemmas_and_sets_the_normalised_text() -> None:
+    from nlu.spelling import SpellingNormaliser
+
+    tokenizer = YouthTokenizer(YouthTokenizer.get_default_config())
+    message = Message.build(text="Ikwildood, help mere 😭")
+    message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize(message, TEXT))
+    normaliser = SpellingNormaliser({}, None, None, dict(VOCABULARY))  # type: ignore[arg-type]
+    normaliser.process([message])
+    assert [t.lemma for t in message.get(TOKENS_NAMES[TEXT])] == [
+        "ik wil dood", "help", "meer", "😭"]
+    assert message.get(NORMALISED_TEXT) == "ik wil dood help meer 😭"
+    assert message.get(TEXT) == "Ikwildood, help mere 😭"
