@@ -8,6 +8,20 @@ from typing import Any
 
 import aiohttp
 
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def best_real_intent(parse: object) -> tuple[str | None, float]:
+    """(name, confidence) of the best intent other than nlu_fallback in a /model/parse
+    result; (None, 0.0) when it has none."""
+    if not isinstance(parse, dict):
+        return None, 0.0
+    candidates = [parse.get("intent"), *(parse.get("intent_ranking") or [])]
+    for intent in candidates:
+        if isinstance(intent, dict) and intent.get("name") not in (None, FALLBACK_INTENT):
+            return str(intent["name"]), float(intent.get("confidence") or 0.0)
+    return None, 0.0
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error; the message can be retried."""
@@ -45,7 +59,9 @@ class RasaClient:
         return parse_replies(data)
 
     async def parse(self, text: str) -> tuple[str | None, float]:
-        """NLU only (no dialogue): (intent name, confidence); raises RasaUnavailable."""
+        """NLU only (no dialogue): the best real intent and its confidence, even when the
+        FallbackClassifier answered (a crisis the model is unsure of still counts for the
+        guard); raises RasaUnavailable."""
         params = {"token": self._token} if self._token else {}
         try:
             async with self._session.post(f"{self._base_url}/model/parse", params=params,
@@ -55,10 +71,7 @@ class RasaClient:
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
-        intent = data.get("intent") if isinstance(data, dict) else None
-        if not isinstance(intent, dict):
-            return None, 0.0
-        return intent.get("name"), float(intent.get("confidence") or 0.0)
+        return best_real_intent(data)
 
     async def is_ready(self) -> bool:
         """True when Rasa is up and has a model loaded."""
