@@ -15,6 +15,7 @@ from bot.config import REPO_ROOT
 from bot.safety.net import Detection, PatternError, SafetyNet
 from scripts.eval_models import EvaluationError, Example, ModelRun
 from scripts.metrics import (
+    CRISIS_INTENTS,
     FALLBACK_INTENT,
     CrisisScores,
     crisis_errors,
@@ -61,9 +62,12 @@ def head(run: ModelRun, count: int) -> ModelRun:
 
 def as_guarded(run: ModelRun, texts: Sequence[str], views: Mapping[str, str],
                idiom_predictions: Mapping[str, str]) -> ModelRun:
-    """The run's predictions with idiom texts judged on their idiom-free view, as deployed."""
+    """The run's predictions as the guard reads them: a text holding an idiom counts as a
+    crisis only when the model also says crisis once the idiom is cut out."""
     predictions = [
-        idiom_predictions.get(views[t], FALLBACK_INTENT) if views[t] != t else p
+        idiom_predictions.get(views[t], FALLBACK_INTENT)
+        if views[t] != t and p in CRISIS_INTENTS
+        else p
         for t, p in zip(texts, run.predictions, strict=True)
     ]
     return dataclasses.replace(run, predictions=predictions)

@@ -59,19 +59,36 @@ class SafetyGuard:
         detection = self._net.check(text)
         if detection is not None:
             signals.append(Signal("pattern", detection.kind, detection.pattern_id))
-        # Idioms are not crises ("mijn plantje is dood", "ik schaam me dood"): the model
-        # judges what is left once they are cut out, so it cannot be fooled by them either.
-        stripped, had_idiom = self._net.without_idioms(text)
-        model_text = " ".join(stripped.replace("|", " ").split()) if had_idiom else text
-        if use_model and model_text:
-            try:
-                intent, confidence = await self._rasa.parse(model_text)
-            except RasaUnavailable:
-                intent, confidence = None, 0.0
-                log.warning("NLU unavailable for the crisis check; the safety net still ran")
-            if intent in INTENT_TO_KIND and confidence >= MODEL_MIN_CONFIDENCE:
-                signals.append(Signal("model", INTENT_TO_KIND[intent], f"{confidence:.2f}"))
+        if use_model:
+            model_signal = await self._model_signal(text)
+            if model_signal is not None:
+                signals.append(model_signal)
         return Verdict(tuple(signals))
+
+    async def _parse(self, text: str) -> tuple[str | None, float]:
+        try:
+            return await self._rasa.parse(text)
+        except RasaUnavailable:
+            log.warning("NLU unavailable for the crisis check; the safety net still ran")
+            return None, 0.0
+
+    async def _model_signal(self, text: str) -> Signal | None:
+        """The model's crisis signal, if any. Idioms are not crises ("mijn plantje is dood",
+        "ik schaam me dood"): when the text holds one, the model must call it a crisis both
+        with and without the idiom — judged on the whole text alone it could be fooled by
+        the idiom, judged on the rest alone by a sentence it never saw the like of."""
+        intent, confidence = await self._parse(text)
+        if intent not in INTENT_TO_KIND or confidence < MODEL_MIN_CONFIDENCE:
+            return None
+        stripped, had_idiom = self._net.without_idioms(text)
+        if had_idiom:
+            rest = " ".join(stripped.replace("|", " ").split())
+            if not rest:
+                return None
+            intent, confidence = await self._parse(rest)
+            if intent not in INTENT_TO_KIND or confidence < MODEL_MIN_CONFIDENCE:
+                return None
+        return Signal("model", INTENT_TO_KIND[str(intent)], f"{confidence:.2f}")
 
     async def record(self, verdict: Verdict, conversation_id: str, message_id: int,
                      state: str) -> None:

@@ -1,0 +1,66 @@
+"""The guard's reading of the model around idioms, with a scripted NLU."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import REPO_ROOT
+from bot.rasa.client import RasaUnavailable
+from bot.safety.guard import SafetyGuard
+from bot.safety.net import SafetyNet
+
+
+class ScriptedNlu:
+    """Answers /model/parse from a table; records what it was asked."""
+
+    def __init__(self, answers: dict[str, tuple[str, float]]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    async def parse(self, text: str) -> tuple[str | None, float]:
+        self.asked.append(text)
+        if text not in self.answers:
+            raise RasaUnavailable("not scripted")
+        return self.answers[text]
+
+
+def guard(nlu: ScriptedNlu) -> SafetyGuard:
+    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+    return SafetyGuard(net, nlu, None)  # type: ignore[arg-type]
+
+
+def cut(text: str) -> str:
+    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+    stripped, had_idiom = net.without_idioms(text)
+    assert had_idiom
+    return " ".join(stripped.replace("|", " ").split())
+
+
+async def test_an_idiom_the_model_mistakes_for_a_crisis_raises_no_alarm() -> None:
+    text = "mijn plantje is dood want ik vergat water te geven"
+    nlu = ScriptedNlu({text: ("crisis_suicide_selfharm", 0.8), cut(text): ("out_of_scope", 0.7)})
+    verdict = await guard(nlu).check(text, use_model=True)
+    assert verdict.kind is None
+    assert nlu.asked == [text, cut(text)]
+
+
+async def test_a_crisis_next_to_an_idiom_still_raises_the_alarm() -> None:
+    text = "mijn telefoon is dood en ik zie het niet meer zitten"
+    answers: dict[str, Any] = {text: ("crisis_suicide_selfharm", 0.9),
+                               cut(text): ("crisis_suicide_selfharm", 0.8)}
+    verdict = await guard(ScriptedNlu(answers)).check(text, use_model=True)
+    assert [s.signal for s in verdict.signals if s.signal == "model"] == ["model"]
+    assert verdict.kind == "suicide_selfharm"
+
+
+async def test_without_an_idiom_the_model_is_asked_once() -> None:
+    nlu = ScriptedNlu({"ik zit vast in mijn hoofd": ("crisis_suicide_selfharm", 0.5)})
+    verdict = await guard(nlu).check("ik zit vast in mijn hoofd", use_model=True)
+    assert verdict.signals and verdict.signals[-1].signal == "model"
+    assert nlu.asked == ["ik zit vast in mijn hoofd"]
+
+
+async def test_an_unsure_or_unreachable_model_gives_no_model_signal() -> None:
+    nlu = ScriptedNlu({"hmm": ("crisis_unsafe", 0.2)})
+    assert (await guard(nlu).check("hmm", use_model=True)).kind is None
+    assert (await guard(nlu).check("niet gescript", use_model=True)).kind is None
