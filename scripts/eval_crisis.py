@@ -54,12 +54,6 @@ def model_view(net: SafetyNet, text: str) -> str:
     return " ".join(stripped.replace("|", " ").split()) if had_idiom else text
 
 
-def head(run: ModelRun, count: int) -> ModelRun:
-    """The first `count` predictions of a run."""
-    return dataclasses.replace(run, predictions=run.predictions[:count],
-                               confidences=run.confidences[:count])
-
-
 def as_guarded(run: ModelRun, texts: Sequence[str], views: Mapping[str, str],
                idiom_predictions: Mapping[str, str]) -> ModelRun:
     """The run's predictions as the guard reads them: a text holding an idiom counts as a

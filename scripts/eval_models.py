@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import logging
-import os
 import pickle
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -170,35 +167,6 @@ def model_runs(
     return deployed, no_fallback
 
 
-def run_rasa(
-    config_path: str,
-    train_path: str,
-    domain_path: str | None,
-    test_texts: Sequence[str],
-    seed: int,
-    extra_texts: Sequence[str] = (),
-) -> tuple[tuple[ModelRun, ModelRun], tuple[ModelRun, ModelRun]]:
-    """Train, size and query the Rasa model on the test texts and on extra texts (the crisis
-    hard cases) before the model is deleted: for each, (as deployed, fallback ignored)."""
-    with tempfile.TemporaryDirectory(prefix="broekzak-eval-") as tmp:
-        work_dir = Path(tmp)
-        # A fresh, disabled training cache: a warm .rasa/cache would fake the training time.
-        os.environ["RASA_CACHE_DIRECTORY"] = str(work_dir / "cache")
-        os.environ["RASA_MAX_CACHE_SIZE"] = "0"
-        config = seeded_config(config_path, seed, work_dir)
-        logger.info("training the Rasa NLU model (%s)", config_path)
-        model_path, seconds = train_rasa_model(config, train_path, domain_path, work_dir)
-        size_mb = model_path.stat().st_size / MB
-        logger.info("trained in %.1f s, model %.2f MB", seconds, size_mb)
-        logger.info("parsing %d test and %d extra messages", len(test_texts), len(extra_texts))
-        parses = asyncio.run(parse_texts(model_path, [*test_texts, *extra_texts]))
-    split = len(test_texts)
-    return (
-        model_runs(parses[:split], seconds, size_mb),
-        model_runs(parses[split:], seconds, size_mb),
-    )
-
-
 # --------------------------------------------------------------------------------------------
 # baseline
 
@@ -237,6 +205,8 @@ def run_baseline(
     pipeline.fit(list(train_texts), list(train_labels))
     seconds = time.perf_counter() - start
     size_mb = len(pickle.dumps(pipeline)) / MB
+    if not test_texts:
+        return ModelRun(ROW_BASELINE, [], seconds, size_mb, [])
     predictions = [str(label) for label in pipeline.predict(list(test_texts))]
     confidences: list[float | None] = [
         float(row.max()) for row in pipeline.predict_proba(list(test_texts))

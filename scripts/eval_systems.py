@@ -15,7 +15,6 @@ import asyncio
 import logging
 import os
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,8 @@ from scripts.eval_models import (
     MB,
     EvaluationError,
     Example,
-    build_baseline,
     parse_texts,
+    run_baseline,
     seeded_config,
     top_intents,
     train_rasa_model,
@@ -117,17 +116,10 @@ def fit_predict_baseline(
     train: Sequence[Example], texts: Sequence[str], seed: int
 ) -> Predictions:
     """Train the TF-IDF baseline on `train` and predict `texts` (it has no fallback)."""
-    import pickle
-
-    pipeline = build_baseline(seed)
-    start = time.perf_counter()
-    pipeline.fit([e.text for e in train], [e.intent for e in train])
-    seconds = time.perf_counter() - start
-    labels = [str(label) for label in pipeline.predict(list(texts))] if texts else []
-    confidence = (
-        [float(row.max()) for row in pipeline.predict_proba(list(texts))] if texts else []
-    )
-    return Predictions(labels, list(labels), confidence, seconds, len(pickle.dumps(pipeline)) / MB)
+    run = run_baseline([e.text for e in train], [e.intent for e in train], texts, seed)
+    confidence = [0.0 if c is None else c for c in run.confidences]
+    return Predictions(run.predictions, list(run.predictions), confidence, run.train_seconds,
+                       run.size_mb)
 
 
 def fit_predict(

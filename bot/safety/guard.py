@@ -77,15 +77,12 @@ class SafetyGuard:
         "ik schaam me dood"): when the text holds one, the model must call it a crisis both
         with and without the idiom — judged on the whole text alone it could be fooled by
         the idiom, judged on the rest alone by a sentence it never saw the like of."""
-        intent, confidence = await self._parse(text)
-        if intent not in INTENT_TO_KIND or confidence < MODEL_MIN_CONFIDENCE:
-            return None
+        texts = [text]
         stripped, had_idiom = self._net.without_idioms(text)
         if had_idiom:
-            rest = " ".join(stripped.replace("|", " ").split())
-            if not rest:
-                return None
-            intent, confidence = await self._parse(rest)
+            texts.append(" ".join(stripped.replace("|", " ").split()))
+        for judged in texts:
+            intent, confidence = await self._parse(judged) if judged else (None, 0.0)
             if intent not in INTENT_TO_KIND or confidence < MODEL_MIN_CONFIDENCE:
                 return None
         return Signal("model", INTENT_TO_KIND[str(intent)], f"{confidence:.2f}")
