@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bot.config import REPO_ROOT
+from bot.safety.guard import idiom_free_rest
 from bot.safety.net import Detection, PatternError, SafetyNet
 from scripts.eval_models import EvaluationError, Example, ModelRun
 from scripts.metrics import (
@@ -49,21 +50,25 @@ def load_safety_net(path: Path = SAFETY_PATTERNS) -> SafetyNet:
 
 
 def model_view(net: SafetyNet, text: str) -> str:
-    """What the guard gives the model: the text, or its normalised form without idioms."""
-    stripped, had_idiom = net.without_idioms(text)
-    return " ".join(stripped.replace("|", " ").split()) if had_idiom else text
+    """What the guard gives the model besides the text: the text itself, or its idiom-free
+    rest ("" when too short to judge: then the model raises no alarm)."""
+    rest = idiom_free_rest(net, text)
+    return text if rest is None else rest
 
 
 def as_guarded(run: ModelRun, texts: Sequence[str], views: Mapping[str, str],
                idiom_predictions: Mapping[str, str]) -> ModelRun:
     """The run's predictions as the guard reads them: a text holding an idiom counts as a
-    crisis only when the model also says crisis once the idiom is cut out."""
-    predictions = [
-        idiom_predictions.get(views[t], FALLBACK_INTENT)
-        if views[t] != t and p in CRISIS_INTENTS
-        else p
-        for t, p in zip(texts, run.predictions, strict=True)
-    ]
+    crisis only when the model also says crisis once the idiom is cut out, and never when
+    too little is left beside the idiom to judge."""
+
+    def guarded(text: str, prediction: str) -> str:
+        view = views[text]
+        if view == text or prediction not in CRISIS_INTENTS:
+            return prediction
+        return idiom_predictions.get(view, FALLBACK_INTENT) if view else FALLBACK_INTENT
+
+    predictions = [guarded(t, p) for t, p in zip(texts, run.predictions, strict=True)]
     return dataclasses.replace(run, predictions=predictions)
 
 

@@ -473,12 +473,13 @@ def test_crisis_detectors_are_scored_as_the_guard_runs_them() -> None:
     from scripts.eval_models import ModelRun
 
     net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
-    texts = ["mijn plantje is dood", "ik wil dood"]
+    plant = "mijn plantje is dood want ik vergat water te geven"
+    texts = [plant, "ik wil dood"]
     views = {t: model_view(net, t) for t in texts}
     assert views["ik wil dood"] == "ik wil dood"
-    assert "dood" not in views["mijn plantje is dood"]
+    assert views[plant] and "dood" not in views[plant]
     run = ModelRun("m", ["crisis_suicide_selfharm", "crisis_suicide_selfharm"], 1.0, 1.0)
-    guarded = as_guarded(run, texts, views, {views["mijn plantje is dood"]: "out_of_scope"})
+    guarded = as_guarded(run, texts, views, {views[plant]: "out_of_scope"})
     assert guarded.predictions == ["out_of_scope", "crisis_suicide_selfharm"]
 
 
@@ -495,3 +496,18 @@ def test_an_idiom_text_is_a_crisis_only_when_the_model_says_so_with_and_without_
     cut = {views[texts[0]]: "crisis_suicide_selfharm", views[texts[1]]: "crisis_suicide_selfharm"}
     assert as_guarded(run, texts, views, cut).predictions == [
         "out_of_scope", "crisis_suicide_selfharm"]
+
+
+def test_an_idiom_with_too_short_a_rest_is_no_model_crisis() -> None:
+    from bot.config import REPO_ROOT
+    from bot.safety.net import SafetyNet
+    from scripts.eval_crisis import as_guarded, model_view
+    from scripts.eval_models import ModelRun
+
+    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+    texts = ["ik heb zo'n kater ik ga dood"]
+    views = {t: model_view(net, t) for t in texts}
+    assert views[texts[0]] == ""
+    run = ModelRun("m", ["crisis_suicide_selfharm"], 1.0, 1.0)
+    guarded = as_guarded(run, texts, views, {"": "crisis_suicide_selfharm"})
+    assert guarded.predictions != ["crisis_suicide_selfharm"]

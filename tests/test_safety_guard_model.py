@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.config import REPO_ROOT
 from bot.rasa.client import RasaUnavailable
-from bot.safety.guard import SafetyGuard
+from bot.safety.guard import MIN_REST_WORDS, SafetyGuard, idiom_free_rest
 from bot.safety.net import SafetyNet
 
 
@@ -31,9 +31,9 @@ def guard(nlu: ScriptedNlu) -> SafetyGuard:
 
 def cut(text: str) -> str:
     net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
-    stripped, had_idiom = net.without_idioms(text)
-    assert had_idiom
-    return " ".join(stripped.replace("|", " ").split())
+    rest = idiom_free_rest(net, text)
+    assert rest, "the text should hold an idiom and enough words besides it"
+    return rest
 
 
 async def test_an_idiom_the_model_mistakes_for_a_crisis_raises_no_alarm() -> None:
@@ -64,3 +64,23 @@ async def test_an_unsure_or_unreachable_model_gives_no_model_signal() -> None:
     nlu = ScriptedNlu({"hmm": ("crisis_unsafe", 0.2)})
     assert (await guard(nlu).check("hmm", use_model=True)).kind is None
     assert (await guard(nlu).check("niet gescript", use_model=True)).kind is None
+
+
+async def test_a_fragment_left_beside_an_idiom_is_not_judged_on_its_own() -> None:
+    # The model called even the fragment "ik heb zon" a crisis (0.43): too short to judge.
+    text = "ik heb zo'n kater ik ga dood"
+    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+    assert idiom_free_rest(net, text) == ""
+    nlu = ScriptedNlu({text: ("crisis_suicide_selfharm", 0.64),
+                       "ik heb zon": ("crisis_suicide_selfharm", 0.43)})
+    verdict = await guard(nlu).check(text, use_model=True)
+    assert verdict.kind is None
+    assert nlu.asked == [text]
+
+
+def test_the_idiom_free_rest_keeps_enough_words_to_be_judged() -> None:
+    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+    assert idiom_free_rest(net, "ik zie het niet meer zitten") is None  # no idiom
+    rest = idiom_free_rest(net, "mijn telefoon is dood en ik zie het niet meer zitten")
+    assert rest is not None and len(rest.split()) >= MIN_REST_WORDS
+    assert "dood" not in rest.split() and "dod" not in rest.split()

@@ -22,6 +22,22 @@ log = logging.getLogger(__name__)
 
 INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
 MODEL_MIN_CONFIDENCE = 0.3
+# With an idiom cut out, a rest this short is a fragment ("ik heb zo'n" from "ik heb zo'n
+# kater ik ga dood"): the model's guess on it reflects its priors, not the message. Short
+# crisis phrases ("ik wil dood", "ik snij me") are what the safety net's patterns cover.
+MIN_REST_WORDS = 4
+
+
+def idiom_free_rest(net: SafetyNet, text: str) -> str | None:
+    """What the model must also call a crisis when the text holds an idiom: the text with
+    its idioms cut out, or "" when too little is left to judge; None without idioms."""
+    stripped, had_idiom = net.without_idioms(text)
+    if not had_idiom:
+        return None
+    words = stripped.replace("|", " ").split()
+    # "zo'n" and "m'n" normalise to "zo n" and "m n": a lone letter is no word.
+    real_words = [w for w in words if len(w) > 1]
+    return " ".join(words) if len(real_words) >= MIN_REST_WORDS else ""
 
 
 @dataclass(frozen=True)
@@ -77,10 +93,8 @@ class SafetyGuard:
         "ik schaam me dood"): when the text holds one, the model must call it a crisis both
         with and without the idiom — judged on the whole text alone it could be fooled by
         the idiom, judged on the rest alone by a sentence it never saw the like of."""
-        texts = [text]
-        stripped, had_idiom = self._net.without_idioms(text)
-        if had_idiom:
-            texts.append(" ".join(stripped.replace("|", " ").split()))
+        rest = idiom_free_rest(self._net, text)
+        texts = [text] if rest is None else [text, rest]
         for judged in texts:
             intent, confidence = await self._parse(judged) if judged else (None, 0.0)
             if intent not in INTENT_TO_KIND or confidence < MODEL_MIN_CONFIDENCE:
