@@ -511,3 +511,12 @@ def test_an_idiom_with_too_short_a_rest_is_no_model_crisis() -> None:
     run = ModelRun("m", ["crisis_suicide_selfharm"], 1.0, 1.0)
     guarded = as_guarded(run, texts, views, {"": "crisis_suicide_selfharm"})
     assert guarded.predictions != ["crisis_suicide_selfharm"]
+
+
+def test_no_test_split_line_is_a_training_line() -> None:
+    training = [text for path in (REPO_ROOT / "data" / "nlu").glob("*.yml")
+                for _, text in _nlu_lines(path)]
+    held_out = [text for path in (REPO_ROOT / "tests" / "nlu_test").rglob("*.yml")
+                for _, text in _nlu_lines(path)]
+    assert len(held_out) >= 250
+    assert [held_out[i] for i in repeated_texts(held_out, training)] == []

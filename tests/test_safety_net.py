@@ -95,3 +95,19 @@ def test_idioms_are_cut_out_for_the_model_and_the_rest_is_kept() -> None:
     stripped, had_idiom = NET.without_idioms("Mijn telefoon is dood, maar ik wil praten")
     assert had_idiom and "dood" not in stripped and "ik wil praten" in stripped
     assert NET.without_idioms("ik wil praten") == ("ik wil praten", False)
+
+
+def test_no_non_crisis_line_of_the_data_trips_the_net() -> None:
+    # A pattern that fires on "ik vergat mijn sleutels" would send crisis numbers to a young
+    # person telling about their day: the training data and the test split are the check.
+    from scripts.eval_models import load_examples
+
+    lines = [
+        example
+        for path in ("data/nlu", "tests/nlu_test")
+        for example in load_examples(str(REPO_ROOT / path))
+        if not example.intent.startswith("crisis_")
+    ]
+    assert len(lines) > 3000
+    tripped = [(e.intent, e.text) for e in lines if NET.check(e.text) is not None]
+    assert tripped == []
