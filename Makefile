@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate validate test-stories pytest browser-deps lock clean worker bench telegram-webhook
+.PHONY: help install train run test lint evaluate check-data validate test-stories pytest browser-deps lock clean worker bench telegram-webhook
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test: lint validate test-stories pytest ## everything CI runs
 
 evaluate: $(STAMP) ## train on data/nlu, evaluate on tests/nlu_test, compare with a baseline
 	$(PY) -m scripts.evaluate
+
+check-data: $(STAMP) ## check training data before it goes in: FILE=data/nlu/new.yml (default: all)
+	$(PY) -m scripts.check_data $(FILE)
 
 lock: ## regenerate constraints.txt from a fresh venv built from requirements.in
 	rm -rf /tmp/broekzak-lock && $$(scripts/find_python310.sh) -m venv /tmp/broekzak-lock
