@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.safety.net import KINDS, SafetyNet
 from scripts.eval_crisis import (
@@ -16,10 +15,12 @@ from scripts.eval_crisis import (
     DETECTOR_MODEL,
     DETECTOR_NET,
     SAFETY_PATTERNS,
+    as_guarded,
     crisis_detection,
     crisis_error_table,
     crisis_markdown,
     crisis_rows,
+    model_view,
 )
 from scripts.eval_models import (
     ROW_MODEL,
@@ -54,7 +55,6 @@ from scripts.metrics import (
 SUICIDE = "crisis_suicide_selfharm"
 UNSAFE = "crisis_unsafe"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-HARD_CASES = REPO_ROOT / "tests" / "crisis_hard_cases.yml"
 
 
 def test_crisis_intents_are_the_two_catalogue_intents() -> None:
@@ -415,67 +415,16 @@ def test_hard_cases_option() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# the hard cases file
+# crisis scoring as the guard runs it
 
 
-def _nlu_lines(path: Path) -> list[tuple[str, str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    lines = []
-    for block in data.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        for line in str(block["examples"]).splitlines():
-            if line.strip().startswith("- "):
-                lines.append((str(block["intent"]), line.strip()[2:].strip()))
-    return lines
-
-
-HARD = _nlu_lines(HARD_CASES)
-
-
-def test_hard_cases_are_rasa_nlu_yaml_with_enough_cases() -> None:
-    data = yaml.safe_load(HARD_CASES.read_text(encoding="utf-8"))
-    assert data["version"] == "3.1"
-    crisis = [intent for intent, _ in HARD if intent in CRISIS_INTENTS]
-    other = [intent for intent, _ in HARD if intent not in CRISIS_INTENTS]
-    assert len(crisis) >= 40 and len(other) >= 30
-    assert set(crisis) == CRISIS_INTENTS
-
-
-def test_hard_cases_use_catalogue_intents() -> None:
-    trained = {
-        intent
-        for path in (REPO_ROOT / "data" / "nlu").glob("*.yml")
-        for intent, _ in _nlu_lines(path)
-    }
-    assert {intent for intent, _ in HARD} <= trained
-
-
-def test_hard_cases_are_never_training_or_test_lines() -> None:
-    others = [
-        text
-        for path in [
-            *(REPO_ROOT / "data" / "nlu").rglob("*.yml"),
-            *(REPO_ROOT / "tests" / "nlu_test").rglob("*.yml"),
-        ]
-        for _, text in _nlu_lines(path)
-    ]
-    texts = [text for _, text in HARD]
-    assert [texts[i] for i in repeated_texts(texts, others)] == []
-    comparable = [comparable_text(t) for t in texts]
-    assert len(set(comparable)) == len(comparable), "a hard case is listed twice"
+NET = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
 
 
 def test_crisis_detectors_are_scored_as_the_guard_runs_them() -> None:
-    from bot.config import REPO_ROOT
-    from bot.safety.net import SafetyNet
-    from scripts.eval_crisis import as_guarded, model_view
-    from scripts.eval_models import ModelRun
-
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
     plant = "mijn plantje is dood want ik vergat water te geven"
     texts = [plant, "ik wil dood"]
-    views = {t: model_view(net, t) for t in texts}
+    views = {t: model_view(NET, t) for t in texts}
     assert views["ik wil dood"] == "ik wil dood"
     assert views[plant] and "dood" not in views[plant]
     run = ModelRun("m", ["crisis_suicide_selfharm", "crisis_suicide_selfharm"], 1.0, 1.0)
@@ -484,14 +433,8 @@ def test_crisis_detectors_are_scored_as_the_guard_runs_them() -> None:
 
 
 def test_an_idiom_text_is_a_crisis_only_when_the_model_says_so_with_and_without_it() -> None:
-    from bot.config import REPO_ROOT
-    from bot.safety.net import SafetyNet
-    from scripts.eval_crisis import as_guarded, model_view
-    from scripts.eval_models import ModelRun
-
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
     texts = ["mijn plantje is dood", "mijn telefoon is dood en ik wil dood"]
-    views = {t: model_view(net, t) for t in texts}
+    views = {t: model_view(NET, t) for t in texts}
     run = ModelRun("m", ["out_of_scope", "crisis_suicide_selfharm"], 1.0, 1.0)
     cut = {views[texts[0]]: "crisis_suicide_selfharm", views[texts[1]]: "crisis_suicide_selfharm"}
     assert as_guarded(run, texts, views, cut).predictions == [
@@ -499,24 +442,9 @@ def test_an_idiom_text_is_a_crisis_only_when_the_model_says_so_with_and_without_
 
 
 def test_an_idiom_with_too_short_a_rest_is_no_model_crisis() -> None:
-    from bot.config import REPO_ROOT
-    from bot.safety.net import SafetyNet
-    from scripts.eval_crisis import as_guarded, model_view
-    from scripts.eval_models import ModelRun
-
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
     texts = ["ik heb zo'n kater ik ga dood"]
-    views = {t: model_view(net, t) for t in texts}
+    views = {t: model_view(NET, t) for t in texts}
     assert views[texts[0]] == ""
     run = ModelRun("m", ["crisis_suicide_selfharm"], 1.0, 1.0)
     guarded = as_guarded(run, texts, views, {"": "crisis_suicide_selfharm"})
     assert guarded.predictions != ["crisis_suicide_selfharm"]
-
-
-def test_no_test_split_line_is_a_training_line() -> None:
-    training = [text for path in (REPO_ROOT / "data" / "nlu").glob("*.yml")
-                for _, text in _nlu_lines(path)]
-    held_out = [text for path in (REPO_ROOT / "tests" / "nlu_test").rglob("*.yml")
-                for _, text in _nlu_lines(path)]
-    assert len(held_out) >= 250
-    assert [held_out[i] for i in repeated_texts(held_out, training)] == []

@@ -9,6 +9,8 @@ from bot.rasa.client import RasaUnavailable
 from bot.safety.guard import MIN_REST_WORDS, SafetyGuard, idiom_free_rest
 from bot.safety.net import SafetyNet
 
+NET = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
+
 
 class ScriptedNlu:
     """Answers /model/parse from a table; records what it was asked."""
@@ -25,13 +27,11 @@ class ScriptedNlu:
 
 
 def guard(nlu: ScriptedNlu) -> SafetyGuard:
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
-    return SafetyGuard(net, nlu, None)  # type: ignore[arg-type]
+    return SafetyGuard(NET, nlu, None)  # type: ignore[arg-type]
 
 
 def cut(text: str) -> str:
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
-    rest = idiom_free_rest(net, text)
+    rest = idiom_free_rest(NET, text)
     assert rest, "the text should hold an idiom and enough words besides it"
     return rest
 
@@ -69,8 +69,7 @@ async def test_an_unsure_or_unreachable_model_gives_no_model_signal() -> None:
 async def test_a_fragment_left_beside_an_idiom_is_not_judged_on_its_own() -> None:
     # The model called even the fragment "ik heb zon" a crisis (0.43): too short to judge.
     text = "ik heb zo'n kater ik ga dood"
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
-    assert idiom_free_rest(net, text) == ""
+    assert idiom_free_rest(NET, text) == ""
     nlu = ScriptedNlu({text: ("crisis_suicide_selfharm", 0.64),
                        "ik heb zon": ("crisis_suicide_selfharm", 0.43)})
     verdict = await guard(nlu).check(text, use_model=True)
@@ -79,8 +78,7 @@ async def test_a_fragment_left_beside_an_idiom_is_not_judged_on_its_own() -> Non
 
 
 def test_the_idiom_free_rest_keeps_enough_words_to_be_judged() -> None:
-    net = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
-    assert idiom_free_rest(net, "ik zie het niet meer zitten") is None  # no idiom
-    rest = idiom_free_rest(net, "mijn telefoon is dood en ik zie het niet meer zitten")
+    assert idiom_free_rest(NET, "ik zie het niet meer zitten") is None  # no idiom
+    rest = idiom_free_rest(NET, "mijn telefoon is dood en ik zie het niet meer zitten")
     assert rest is not None and len(rest.split()) >= MIN_REST_WORDS
     assert "dood" not in rest.split() and "dod" not in rest.split()
