@@ -204,12 +204,15 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def comparable_text(text: str) -> str:
-    """A text as compared for duplicates: lower case, punctuation and emoji dropped."""
-    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+    """A text as compared for duplicates: lower case, punctuation and emoji dropped — unless
+    nothing else is left: a message of emoji only ("👌", "💀 💀") is compared as its symbols,
+    spaces dropped, so a held-out "👌" cannot slip into the training data unnoticed."""
+    words = " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+    return words or "".join(text.split())
 
 
 def repeated_texts(texts: Sequence[str], known: Iterable[str]) -> list[int]:
     """Indices of the texts whose comparable form is also that of one of the known texts
-    (texts of emoji or punctuation only are never counted: they have no comparable form)."""
+    (blank texts are never counted)."""
     seen = {comparable_text(text) for text in known} - {""}
     return [i for i, text in enumerate(texts) if comparable_text(text) in seen]

@@ -46,6 +46,11 @@ def test_near_copies_of_held_out_lines_are_found_but_not_quoted() -> None:
     assert not near_copy("ik zit in de trein", ["ik zit echt helemaal vast in mijn hoofd"])
 
 
+def test_an_emoji_only_held_out_line_is_found_and_other_emoji_pass() -> None:
+    found = reasons([Example("👌", "greet"), Example("👍", "greet")], held_out=["👌"])
+    assert found == [(1, "is (nearly) a held-out evaluation line: rewrite or drop it")]
+
+
 def test_a_non_crisis_example_that_trips_the_net_is_found() -> None:
     found = reasons([Example("ik wil dood", "out_of_scope")])
     assert found == [(1, "a non-crisis example trips the safety net (wants_to_die)")]

@@ -297,13 +297,19 @@ def test_crisis_errors() -> None:
 def test_comparable_text_ignores_case_punctuation_and_emoji() -> None:
     assert comparable_text("Ik ga dood van het lachen 😂!!") == "ik ga dood van het lachen"
     assert comparable_text("  foto's_van   mij ") == "foto s van mij"
-    assert comparable_text("💀💀") == ""
+
+
+def test_comparable_text_keeps_the_symbols_of_an_emoji_only_message() -> None:
+    assert comparable_text("💀💀") == "💀💀"
+    assert comparable_text(" 💀 💀 ") == "💀💀"
+    assert comparable_text("👌") != comparable_text("👍")
+    assert comparable_text("   ") == ""
 
 
 def test_repeated_texts() -> None:
-    known = ["Mijn telefoon is dood", "💀", "ik wil dood"]
-    texts = ["mijn telefoon is dood!", "ik wil niet dood", "💀", "IK WIL DOOD"]
-    assert repeated_texts(texts, known) == [0, 3]
+    known = ["Mijn telefoon is dood", "💀", "ik wil dood", "  "]
+    texts = ["mijn telefoon is dood!", "ik wil niet dood", "💀", "IK WIL DOOD", "👌", " "]
+    assert repeated_texts(texts, known) == [0, 2, 3]
     assert repeated_texts([], known) == []
 
 
