@@ -139,8 +139,8 @@ def chosen_systems(args: argparse.Namespace) -> list[System]:
 def data_checks(train: Sequence[Example], test: Sequence[Example],
                 hard: Sequence[Example]) -> dict[str, Any]:
     """Overlaps and missing intents between the data sets, logged and reported."""
-    train_texts = {e.text.strip().lower() for e in train}
-    overlap = sum(e.text.strip().lower() in train_texts for e in test)
+    # One rule for "the same text" everywhere (scripts.metrics.comparable_text).
+    overlap = len(repeated_texts([e.text for e in test], (e.text for e in train)))
     if overlap:
         logger.warning("%d test texts also occur in the training data", overlap)
     unseen = sorted({e.intent for e in test} - {e.intent for e in train})

@@ -13,6 +13,8 @@ HARD_CASES = REPO_ROOT / "tests" / "crisis_hard_cases.yml"
 
 
 def _nlu_lines(path: Path) -> list[tuple[str, str]]:
+    """(intent, text) of every example line as written. Not scripts.eval_models.load_examples:
+    Rasa's loader drops repeated lines, and these tests must see a hard case listed twice."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     lines = []
     for block in data.get("nlu") or []:
