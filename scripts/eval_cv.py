@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from scripts.eval_models import EvaluationError, Example
+from scripts.eval_models import NO_VOCABULARY, EvaluationError, Example, Vocabulary
 from scripts.eval_systems import Predictions, System, fit_predict
 from scripts.metrics import FALLBACK_INTENT, macro_f1
 
@@ -52,9 +52,14 @@ def stratified_folds(labels: Sequence[str], folds: int, seed: int) -> list[list[
 
 
 def cross_validate(
-    system: System, examples: Sequence[Example], folds: int, seed: int
+    system: System,
+    examples: Sequence[Example],
+    folds: int,
+    seed: int,
+    vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> CrossValidation:
-    """Train on k-1 folds and predict the held-out one, k times; pool the predictions."""
+    """Train on k-1 folds and predict the held-out one, k times; pool the predictions.
+    Only the examples are split: every fold gets the whole `vocabulary`."""
     labels = [e.intent for e in examples]
     size = len(examples)
     deployed, top = [""] * size, [""] * size
@@ -63,7 +68,9 @@ def cross_validate(
     for number, held_out in enumerate(stratified_folds(labels, folds, seed), start=1):
         held = set(held_out)
         train = [e for i, e in enumerate(examples) if i not in held]
-        result = fit_predict(system, train, [examples[i].text for i in held_out], seed)
+        result = fit_predict(
+            system, train, [examples[i].text for i in held_out], seed, vocabulary
+        )
         for position, index in enumerate(held_out):
             deployed[index] = result.deployed[position]
             top[index] = result.top[position]

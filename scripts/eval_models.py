@@ -39,6 +39,19 @@ class Example:
     intent: str
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """The training data that is not labelled examples: regexes and lookup tables (the
+    lexicon). Every cross-validation fold trains with all of it, as `rasa test nlu
+    --cross-validation` does: it is knowledge the bot has, not examples to hold out."""
+
+    regex_features: tuple[dict[str, str], ...] = ()
+    lookup_tables: tuple[dict[str, Any], ...] = ()
+
+
+NO_VOCABULARY = Vocabulary()
+
+
 @dataclass
 class ModelRun:
     """Predictions of one model on the test texts, with its cost."""
@@ -69,6 +82,16 @@ def load_examples(path: str) -> list[Example]:
     if not examples:
         raise EvaluationError(f"no intent examples in {path}")
     return examples
+
+
+def load_vocabulary(path: str) -> Vocabulary:
+    """The regexes and lookup tables of a Rasa NLU file or directory."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    if not Path(path).exists():
+        raise EvaluationError(f"NLU data not found: {path}")
+    data = load_data(path)
+    return Vocabulary(tuple(data.regex_features), tuple(data.lookup_tables))
 
 
 # --------------------------------------------------------------------------------------------

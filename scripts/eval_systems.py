@@ -22,8 +22,10 @@ from pathlib import Path
 from bot.config import REPO_ROOT
 from scripts.eval_models import (
     MB,
+    NO_VOCABULARY,
     EvaluationError,
     Example,
+    Vocabulary,
     parse_texts,
     run_baseline,
     seeded_config,
@@ -77,17 +79,28 @@ def systems(config: str) -> list[System]:
     ]
 
 
-def write_nlu_file(examples: Sequence[Example], path: Path) -> None:
-    """Write labelled examples as a Rasa NLU YAML file."""
+def write_nlu_file(
+    examples: Sequence[Example], path: Path, vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
+    """Write labelled examples, and the lexicon's regexes and lookup tables, as a Rasa NLU
+    YAML file."""
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     messages = [Message.build(text=e.text, intent=e.intent) for e in examples]
-    TrainingData(training_examples=messages).persist_nlu(str(path))
+    TrainingData(
+        training_examples=messages,
+        regex_features=[dict(r) for r in vocabulary.regex_features],
+        lookup_tables=[dict(t) for t in vocabulary.lookup_tables],
+    ).persist_nlu(str(path))
 
 
 def fit_predict_rasa(
-    config: str, train: Sequence[Example], texts: Sequence[str], seed: int
+    config: str,
+    train: Sequence[Example],
+    texts: Sequence[str],
+    seed: int,
+    vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> Predictions:
     """Train an NLU-only Rasa model on `train` and parse `texts` with it."""
     with tempfile.TemporaryDirectory(prefix="broekzak-eval-") as tmp:
@@ -96,7 +109,7 @@ def fit_predict_rasa(
         os.environ["RASA_CACHE_DIRECTORY"] = str(work_dir / "cache")
         os.environ["RASA_MAX_CACHE_SIZE"] = "0"
         data = work_dir / "nlu.yml"
-        write_nlu_file(train, data)
+        write_nlu_file(train, data, vocabulary)
         model_path, seconds = train_rasa_model(
             seeded_config(config, seed, work_dir), str(data), None, work_dir
         )
@@ -123,13 +136,18 @@ def fit_predict_baseline(
 
 
 def fit_predict(
-    system: System, train: Sequence[Example], texts: Sequence[str], seed: int
+    system: System,
+    train: Sequence[Example],
+    texts: Sequence[str],
+    seed: int,
+    vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> Predictions:
-    """Train `system` on `train` and predict `texts`."""
+    """Train `system` on `train` (with the lexicon's regexes and lookup tables, which only
+    the Rasa pipelines read) and predict `texts`."""
     if not train:
         raise EvaluationError("no training examples")
     if system.config is None:
         return fit_predict_baseline(train, texts, seed)
     if not Path(system.config).is_file():
         raise EvaluationError(f"config not found: {system.config}")
-    return fit_predict_rasa(system.config, train, texts, seed)
+    return fit_predict_rasa(system.config, train, texts, seed, vocabulary)

@@ -50,7 +50,14 @@ from scripts.eval_crisis import (
     model_view,
 )
 from scripts.eval_cv import CrossValidation, as_understood, cross_validate
-from scripts.eval_models import ROW_MODEL, EvaluationError, Example, ModelRun, load_examples
+from scripts.eval_models import (
+    ROW_MODEL,
+    EvaluationError,
+    Example,
+    ModelRun,
+    load_examples,
+    load_vocabulary,
+)
 from scripts.eval_report import (
     SUMMARY_HEADER,
     detail_rows,
@@ -219,6 +226,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     seed_everything(args.seed)
 
     train = load_examples(args.train)
+    vocabulary = load_vocabulary(args.train)
     test = load_examples(args.test)
     hard = load_examples(args.hard_cases) if args.hard_cases else []
     logger.info("%d training, %d test and %d hard-case examples", len(train), len(test),
@@ -244,9 +252,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         warnings.simplefilter("always")
         for system in chosen:
             logger.info("%s: %d-fold cross-validation", system.name, args.folds)
-            cvs[system.name] = cross_validate(system, train, args.folds, args.seed)
+            cvs[system.name] = cross_validate(system, train, args.folds, args.seed, vocabulary)
             logger.info("%s: training on all %d examples", system.name, len(train))
-            full = fit_predict(system, train, texts, args.seed)
+            full = fit_predict(system, train, texts, args.seed, vocabulary)
             fulls[system.name] = full
             scores[system.name] = score_system(
                 system.name,
