@@ -5,7 +5,10 @@ than DIET's transformer and trains in seconds instead of minutes (make evaluate 
 both). Sparse sentence features (the CountVectorsFeaturizers' counts) get a sublinear TF-IDF
 weighting learnt on the training data and are L2-normalised; dense sentence features (the e5
 embedding) are scaled by `dense_weight`, which sets how much the encoder's judgement counts
-against the spelled-out n-grams. Trained with scikit-learn's multinomial logistic
+against the spelled-out n-grams. The lexicon's features (the sparse featurizers named in
+`lexicon_featurizers`, a RegexFeaturizer with one feature per subject) form a block of their
+own, scaled by `lexicon_weight`: inside the TF-IDF block one subject flag would be drowned
+by a message's dozens of n-grams. Trained with scikit-learn's multinomial logistic
 regression; persisted as plain arrays (no pickle), so loading a model runs no code from it.
 """
 
@@ -23,7 +26,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -52,6 +55,20 @@ def l2_normalise_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matri
     return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ matrix)
 
 
+def _stack_sparse(rows: list[Any]) -> scipy.sparse.csr_matrix | None:
+    """One matrix of per-message sparse rows; None unless every message has the feature."""
+    if not rows or any(row is None for row in rows):
+        return None
+    return scipy.sparse.vstack(rows).tocsr()
+
+
+def _stack_dense(rows: list[Any]) -> Array | None:
+    """One matrix of per-message dense rows; None unless every message has the feature."""
+    if not rows or any(row is None for row in rows):
+        return None
+    return np.vstack(rows)
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
@@ -76,6 +93,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "C": 30.0,
             # Weight of the dense sentence features against the L2-normalised sparse ones.
             "dense_weight": 3.0,
+            # Names (or aliases) of sparse featurizers whose features are the lexicon, and
+            # the weight of that block (binary subject flags, neither TF-IDF nor normalised).
+            "lexicon_featurizers": [],
+            "lexicon_weight": 1.0,
             # Re-weight classes by their inverse frequency (crisis intents have more
             # examples than "thank"; this keeps the small intents from being swallowed).
             "balanced": True,
@@ -110,6 +131,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             raise LinearClassifierConfigError("C must be greater than 0")
         if float(self._config["dense_weight"]) < 0:
             raise LinearClassifierConfigError("dense_weight must not be negative")
+        if float(self._config["lexicon_weight"]) < 0:
+            raise LinearClassifierConfigError("lexicon_weight must not be negative")
+        if not isinstance(self._config["lexicon_featurizers"], list):
+            raise LinearClassifierConfigError("lexicon_featurizers must be a list of names")
         if int(self._config["ranking_length"]) < 0:
             raise LinearClassifierConfigError("ranking_length must not be negative")
 
@@ -127,30 +152,28 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     # ----------------------------------------------------------------------------------
     # features
 
-    @staticmethod
-    def _sentence_features(messages: list[Message]) -> tuple[Any, Any]:
-        """The messages' sparse and dense sentence features as two matrices (or None)."""
+    def _sentence_features(self, messages: list[Message]) -> tuple[Any, Any, Any]:
+        """The messages' sparse, dense and lexicon sentence features as matrices (or None)."""
+        lexicon_names = set(self._config["lexicon_featurizers"])
         sparse_rows: list[Any] = []
+        lexicon_rows: list[Any] = []
         dense_rows: list[Any] = []
         for message in messages:
-            _, sparse = message.get_sparse_features(TEXT)
+            sparse: list[Any] = []
+            lexicon: list[Any] = []
+            for feature in message.features:
+                if (feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+                        and feature.is_sparse()):
+                    part = lexicon if feature.origin in lexicon_names else sparse
+                    part.append(scipy.sparse.csr_matrix(feature.features))
+            sparse_rows.append(scipy.sparse.hstack(sparse) if sparse else None)
+            lexicon_rows.append(scipy.sparse.hstack(lexicon) if lexicon else None)
             _, dense = message.get_dense_features(TEXT)
-            sparse_rows.append(None if sparse is None else scipy.sparse.csr_matrix(sparse.features))
             dense_rows.append(None if dense is None else np.asarray(dense.features))
-        sparse_matrix = (
-            scipy.sparse.vstack(sparse_rows).tocsr()
-            if sparse_rows and all(row is not None for row in sparse_rows)
-            else None
-        )
-        dense_matrix = (
-            np.vstack(dense_rows)
-            if dense_rows and all(row is not None for row in dense_rows)
-            else None
-        )
-        return sparse_matrix, dense_matrix
+        return _stack_sparse(sparse_rows), _stack_dense(dense_rows), _stack_sparse(lexicon_rows)
 
     def _design_matrix(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
-        sparse, dense = self._sentence_features(messages)
+        sparse, dense, lexicon = self._sentence_features(messages)
         parts = []
         if sparse is not None and self.idf is not None and self.idf.size:
             weighted = sparse.copy().astype(np.float64)
@@ -158,6 +181,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             parts.append(l2_normalise_rows(scipy.sparse.csr_matrix(weighted.multiply(self.idf))))
         if dense is not None and float(self._config["dense_weight"]) > 0:
             parts.append(scipy.sparse.csr_matrix(dense * float(self._config["dense_weight"])))
+        if lexicon is not None and float(self._config["lexicon_weight"]) > 0:
+            parts.append(scipy.sparse.csr_matrix(
+                (lexicon != 0).astype(np.float64) * float(self._config["lexicon_weight"])))
         if not parts:
             raise LinearClassifierConfigError(
                 "LinearIntentClassifier found no sentence features: put a featurizer before it"
@@ -186,7 +212,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if len(labels) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained")
             return self._resource
-        sparse, _ = self._sentence_features(examples)
+        sparse, _, _ = self._sentence_features(examples)
         self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
         design = self._design_matrix(examples)
         classifier = LogisticRegression(

@@ -120,6 +120,19 @@ def test_nlu_file_round_trip(tmp_path: Path) -> None:
     assert load_examples(str(tmp_path / "nlu.yml")) == data
 
 
+def test_the_nlu_file_of_a_fold_carries_the_whole_lexicon(tmp_path: Path) -> None:
+    from scripts.eval_models import Vocabulary, load_examples, load_vocabulary
+
+    regex = {"name": "lex_money", "pattern": r"\b(geld|schuld\w*)\b"}
+    lookup = {"name": "stad", "elements": ["utrecht", "zwolle"]}
+    data = [Example("ik heb schulden", "topic_money"), Example("hoi", "greet")]
+    write_nlu_file(data, tmp_path / "nlu.yml", Vocabulary((regex,), (lookup,)))
+    assert load_examples(str(tmp_path / "nlu.yml")) == data
+    vocabulary = load_vocabulary(str(tmp_path / "nlu.yml"))
+    assert vocabulary.regex_features == (regex,)
+    assert vocabulary.lookup_tables == (lookup,)
+
+
 def test_fit_predict_refuses_no_training_data() -> None:
     with pytest.raises(EvaluationError):
         fit_predict(System(SYSTEM_BASELINE, None), [], ["hoi"], seed=1)

@@ -179,22 +179,29 @@ nlu:
     - zijn jullie vandaag open
     - wat zijn de openingstijden
     - zijn jullie er in het weekend
+- regex: lex_time
+  examples: |
+    - \\b(open\\w*|wanneer|hoe laat|weekend|zorblax)\\b
 """
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model trained with broekzak's real NLU pipeline (config.yml) on a tiny data set."""
+def train_tiny_model(work: Path, nlu: str) -> Path:
+    """A model trained with broekzak's real NLU pipeline (config.yml) on `nlu`."""
     import rasa.model_training
 
-    work = tmp_path_factory.mktemp("nlu-model")
-    (work / "nlu.yml").write_text(TINY_NLU, encoding="utf-8")
+    (work / "nlu.yml").write_text(nlu, encoding="utf-8")
     with contextlib.redirect_stdout(io.StringIO()):
         model = rasa.model_training.train_nlu(
             config="config.yml", nlu_data=str(work / "nlu.yml"), output=str(work)
         )
     assert model and Path(model).is_file()
     return Path(model)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """broekzak's pipeline trained on a tiny data set with a one-subject lexicon."""
+    return train_tiny_model(tmp_path_factory.mktemp("nlu-model"), TINY_NLU)
 
 
 def parse(model: Path, texts: list[str]) -> list[dict[str, object]]:
@@ -214,6 +221,24 @@ def test_the_trained_pipeline_understands_unseen_phrasings_typos_and_missing_spa
                                  "ik wil niet meer leven 😭😭"])
     assert [r["intent"]["name"] for r in results] == [  # type: ignore[index]
         "greet", "crisis_suicide_selfharm", "ask_opening_hours", "crisis_suicide_selfharm"]
+
+
+def confidence_of(result: dict[str, object], intent: str) -> float:
+    ranking = result["intent_ranking"]
+    return next(float(r["confidence"]) for r in ranking  # type: ignore[attr-defined]
+                if r["name"] == intent)
+
+
+def test_a_lexicon_word_no_example_has_points_to_the_intent_of_its_subject(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    # "zorblax" is in no example and means nothing to the encoder: only the lexicon, where
+    # it stands beside "open" and "wanneer", ties it to the opening hours.
+    without = train_tiny_model(tmp_path, TINY_NLU.split("- regex:")[0])
+    (with_lexicon,), (without_lexicon,) = (parse(m, ["ZORBLAX?"]) for m in (tiny_model, without))
+    assert with_lexicon["intent"]["name"] == "ask_opening_hours"  # type: ignore[index]
+    assert (confidence_of(with_lexicon, "ask_opening_hours")
+            > confidence_of(without_lexicon, "ask_opening_hours") + 0.2)
 
 
 def test_the_ranking_is_a_probability_distribution_in_descending_order(tiny_model: Path) -> None:
