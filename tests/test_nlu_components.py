@@ -251,11 +251,14 @@ def test_the_ranking_is_a_probability_distribution_in_descending_order(tiny_mode
     assert {r["name"] for r in real} == {"greet", "crisis_suicide_selfharm", "ask_opening_hours"}
 
 
-def test_the_linear_classifier_rejects_a_bad_config() -> None:
+@pytest.mark.parametrize("change", [
+    {"C": 0}, {"dense_weight": -1}, {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"},
+])
+def test_the_linear_classifier_rejects_a_bad_config(change: dict[str, object]) -> None:
     from nlu.linear_classifier import LinearIntentClassifier
 
     with pytest.raises(LinearClassifierConfigError):
-        LinearIntentClassifier({"C": 0}, None, None)  # type: ignore[arg-type]
+        LinearIntentClassifier(change, None, None)  # type: ignore[arg-type]
 
 
 def test_the_linear_classifier_needs_sentence_features() -> None:
