@@ -283,3 +283,33 @@ def test_the_normaliser_rewrites_unknown_lemmas_and_sets_the_normalised_text() -
         "ik wil dood", "help", "meer", "😭"]
     assert message.get(NORMALISED_TEXT) == "ik wil dood help meer 😭"
     assert message.get(TEXT) == "Ikwildood, help mere 😭"
+
+
+def lexicon_flags(text: str, repaired: str | None) -> list[float]:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+
+    from nlu.lexicon import LexiconFeaturizer
+
+    featurizer = LexiconFeaturizer(
+        {**LexiconFeaturizer.get_default_config(), "case_sensitive": False, "alias": "lexicon"},
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        ExecutionContext(GraphSchema({}), node_name="lexicon"),
+        known_patterns=[{"name": "lex_bullying", "pattern": r"\bgepest\b"},
+                        {"name": "lex_money", "pattern": r"\bschuld\w*"}],
+    )
+    message = Message.build(text=text)
+    YouthTokenizer(YouthTokenizer.get_default_config()).process([message])
+    if repaired is not None:
+        message.set(NORMALISED_TEXT, repaired)
+    featurizer.process([message])
+    _, sentence = message.get_sparse_features(TEXT, ["lexicon"])
+    assert sentence is not None
+    return [float(v) for v in sentence.features.toarray()[0]]
+
+
+def test_the_lexicon_flags_a_subject_in_the_typed_or_the_repaired_text() -> None:
+    assert lexicon_flags("Ik word GEPEST", None) == [1.0, 0.0]
+    assert lexicon_flags("ikwordgepest", None) == [0.0, 0.0]
+    assert lexicon_flags("ikwordgepest", "ik word gepest") == [1.0, 0.0]
+    assert lexicon_flags("schulden en gepst", "schulden en gepest") == [1.0, 1.0]
