@@ -106,7 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             checked = load_examples(args.file)
             target = Path(args.file).resolve()
             rest = [e for path in sorted(Path(args.data).rglob("*.yml"))
-                    if path.resolve() != target for e in load_examples(str(path))]
+                    if path.resolve() != target
+                    for e in load_examples(str(path), allow_none=True)]
         else:
             checked, rest = load_examples(args.data), []
         held_out = [e.text for path in HELD_OUT for e in load_examples(str(REPO_ROOT / path))]

@@ -67,8 +67,9 @@ class ModelRun:
 # data
 
 
-def load_examples(path: str) -> list[Example]:
-    """Load the intent examples of a Rasa NLU file or directory."""
+def load_examples(path: str, allow_none: bool = False) -> list[Example]:
+    """Load the intent examples of a Rasa NLU file or directory (a file of regexes only,
+    such as the lexicon, has none: an error unless `allow_none`)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     if not Path(path).exists():
@@ -79,7 +80,7 @@ def load_examples(path: str) -> list[Example]:
         for message in data.intent_examples
         if message.get("text") and message.get("intent")
     ]
-    if not examples:
+    if not examples and not allow_none:
         raise EvaluationError(f"no intent examples in {path}")
     return examples
 
