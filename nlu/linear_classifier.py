@@ -172,8 +172,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             dense_rows.append(None if dense is None else np.asarray(dense.features))
         return _stack_sparse(sparse_rows), _stack_dense(dense_rows), _stack_sparse(lexicon_rows)
 
-    def _design_matrix(self, messages: list[Message]) -> scipy.sparse.csr_matrix:
-        sparse, dense, lexicon = self._sentence_features(messages)
+    def _design_matrix(self, features: tuple[Any, Any, Any]) -> scipy.sparse.csr_matrix:
+        """The classifier's input from `_sentence_features`' sparse, dense and lexicon parts."""
+        sparse, dense, lexicon = features
         parts = []
         if sparse is not None and self.idf is not None and self.idf.size:
             weighted = sparse.copy().astype(np.float64)
@@ -212,9 +213,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if len(labels) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained")
             return self._resource
-        sparse, _, _ = self._sentence_features(examples)
+        features = self._sentence_features(examples)
+        sparse = features[0]
         self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
-        design = self._design_matrix(examples)
+        design = self._design_matrix(features)
         classifier = LogisticRegression(
             C=float(self._config["C"]),
             class_weight="balanced" if self._config["balanced"] else None,
@@ -235,7 +237,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """Probability of each intent (columns in `self.classes` order) for each message."""
         if self.coef is None or self.intercept is None:
             raise LinearClassifierConfigError("LinearIntentClassifier is not trained")
-        design = self._design_matrix(messages)
+        design = self._design_matrix(self._sentence_features(messages))
         return softmax(np.asarray(design @ self.coef.T) + self.intercept)
 
     def process(self, messages: list[Message]) -> list[Message]:

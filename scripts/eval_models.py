@@ -67,14 +67,16 @@ class ModelRun:
 # data
 
 
-def load_examples(path: str, allow_none: bool = False) -> list[Example]:
-    """Load the intent examples of a Rasa NLU file or directory (a file of regexes only,
-    such as the lexicon, has none: an error unless `allow_none`)."""
+def _load_nlu(path: str) -> Any:
+    """Rasa's TrainingData of an NLU file or directory."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     if not Path(path).exists():
         raise EvaluationError(f"NLU data not found: {path}")
-    data = load_data(path)
+    return load_data(path)
+
+
+def _examples_of(data: Any, path: str, allow_none: bool) -> list[Example]:
     examples = [
         Example(text=str(message.get("text")), intent=str(message.get("intent")))
         for message in data.intent_examples
@@ -85,14 +87,25 @@ def load_examples(path: str, allow_none: bool = False) -> list[Example]:
     return examples
 
 
+def _vocabulary_of(data: Any) -> Vocabulary:
+    return Vocabulary(tuple(data.regex_features), tuple(data.lookup_tables))
+
+
+def load_examples(path: str, allow_none: bool = False) -> list[Example]:
+    """Load the intent examples of a Rasa NLU file or directory (a file of regexes only,
+    such as the lexicon, has none: an error unless `allow_none`)."""
+    return _examples_of(_load_nlu(path), path, allow_none)
+
+
 def load_vocabulary(path: str) -> Vocabulary:
     """The regexes and lookup tables of a Rasa NLU file or directory."""
-    from rasa.shared.nlu.training_data.loading import load_data
+    return _vocabulary_of(_load_nlu(path))
 
-    if not Path(path).exists():
-        raise EvaluationError(f"NLU data not found: {path}")
-    data = load_data(path)
-    return Vocabulary(tuple(data.regex_features), tuple(data.lookup_tables))
+
+def load_training_data(path: str) -> tuple[list[Example], Vocabulary]:
+    """The examples and the vocabulary of the training data, read once."""
+    data = _load_nlu(path)
+    return _examples_of(data, path, allow_none=False), _vocabulary_of(data)
 
 
 # --------------------------------------------------------------------------------------------

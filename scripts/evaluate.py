@@ -56,7 +56,7 @@ from scripts.eval_models import (
     Example,
     ModelRun,
     load_examples,
-    load_vocabulary,
+    load_training_data,
 )
 from scripts.eval_report import (
     SUMMARY_HEADER,
@@ -225,8 +225,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     net = load_safety_net()
     seed_everything(args.seed)
 
-    train = load_examples(args.train)
-    vocabulary = load_vocabulary(args.train)
+    train, vocabulary = load_training_data(args.train)
     test = load_examples(args.test)
     hard = load_examples(args.hard_cases) if args.hard_cases else []
     logger.info("%d training, %d test and %d hard-case examples", len(train), len(test),
