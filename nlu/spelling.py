@@ -4,8 +4,15 @@ Young people type fast on phones: letters swapped or dropped ("mere" for "meer")
 left out ("ikweetechtnietmeer"). Character n-grams absorb some of that, but the sentence
 encoder sees a different sentence. This component learns the words of the training data and
 rewrites only words it has never seen: into a known word one edit away (the most frequent
-one), or, for long words, into the fewest known words that spell it. Known words are never
-touched, so slang and names in the training data stay as they are.
+one; in words of two or three letters only a swap or a dropped letter, "hte" → "het"), or,
+for long words, into the likeliest known words that spell it (a unigram model over the
+training words, "jebenteenschat" → "je bent een schat"; digits split off; a stretch no
+known word spells stays as typed if known words cover most of the text). Known words are
+never touched, so slang and names in the training data stay as they are.
+
+General Dutch word lists (the wordfreq package) were tried to tell typos from real words the
+training data lacks; they lowered the scores (a corrected word is one the classifier knows,
+a real but unseen word is not), see docs/nlu-evaluation.md.
 
 The rewritten words become the tokens' lemmas (what the CountVectorsFeaturizers count) and
 the message's `normalised_text` (what nlu.e5_featurizer embeds). The original text is kept.
@@ -20,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import regex
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -35,56 +43,116 @@ logger = logging.getLogger(__name__)
 NORMALISED_TEXT = "normalised_text"
 VOCABULARY_FILE = "vocabulary.json"
 LETTERS = "abcdefghijklmnopqrstuvwxyzéëïöü"
+_RUNS = regex.compile(r"\p{L}+|\d+")
 
 
 def edits1(word: str) -> set[str]:
     """All strings one deletion, transposition, replacement or insertion away from word."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = {a + b[1:] for a, b in splits if b}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in LETTERS}
-    inserts = {a + c + b for a, b in splits for c in LETTERS}
-    return deletes | transposes | replaces | inserts
+    return deletes | _transposes(splits) | _replaces(splits) | _inserts(splits)
 
 
-def correct(word: str, vocabulary: Mapping[str, int], min_length: int) -> str | None:
-    """The most frequent known word one edit away from an unknown word, if any."""
-    if word in vocabulary or len(word) < min_length or not word.isalpha():
+def _transposes(splits: list[tuple[str, str]]) -> set[str]:
+    return {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+
+
+def _replaces(splits: list[tuple[str, str]]) -> set[str]:
+    return {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+
+
+def _inserts(splits: list[tuple[str, str]]) -> set[str]:
+    return {a + c + b for a, b in splits for c in LETTERS}
+
+
+def short_edits(word: str) -> set[str]:
+    """Words that `word` is a typo of by two letters swapped or one letter dropped: the
+    typos a thumb makes in a short word ("hte" → "het", "wl" → "wil"). Replacements and
+    extra letters are left out: in words this short they have too many neighbours."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return _transposes(splits) | _inserts(splits)
+
+
+def correct(word: str, vocabulary: Mapping[str, int], min_length: int,
+            short_from: int = 2) -> str | None:
+    """The most frequent known word one edit away from an unknown word, if any.
+
+    From `min_length` letters on every kind of edit counts; shorter words (from
+    `short_from` letters) only by `short_edits`.
+    """
+    if word in vocabulary or len(word) < short_from or not word.isalpha():
         return None
-    candidates = [c for c in edits1(word) if c in vocabulary and len(c) > 1]
+    edits = edits1(word) if len(word) >= min_length else short_edits(word)
+    candidates = [c for c in edits if c in vocabulary and len(c) > 1]
     if not candidates:
         return None
     return max(candidates, key=lambda c: (vocabulary[c], c))
 
 
-def segment(word: str, vocabulary: Mapping[str, int], min_length: int) -> list[str] | None:
-    """Split an unknown word into the fewest known words (of two letters or more), ties
-    going to the more frequent words; None when it cannot be split into two or more."""
-    if word in vocabulary or len(word) < min_length or not word.isalpha():
-        return None
-    size = len(word)
-    # best[i]: (pieces, -log-frequency) of the best split of word[:i], with its last cut
-    best: list[tuple[int, float, int] | None] = [None] * (size + 1)
-    best[0] = (0, 0.0, 0)
-    total = sum(vocabulary.values()) or 1
-    for end in range(2, size + 1):
-        for start in range(max(0, end - 20), end - 1):
-            previous = best[start]
-            piece = word[start:end]
-            if previous is None or piece not in vocabulary:
+# An unknown stretch inside a text typed without spaces costs more than any known word, and
+# more the longer it is, so it is only kept where known words cannot spell the text.
+_UNKNOWN_COST = -math.log(1e-8)
+_UNKNOWN_COST_PER_LETTER = math.log(10)
+# Shortest unknown stretch, and the share of letters known words must cover.
+_UNKNOWN_MIN_LENGTH = 3
+_KNOWN_COVERAGE = 0.6
+# A one-letter word inside such a text ("s nachts", "thanks a lot") must be this frequent
+# (a share of all training words): "k" or "d" would otherwise split anything.
+_LETTER_PROBABILITY = 1e-3
+
+
+def _piece_cost(piece: str, vocabulary: Mapping[str, int], total: int) -> float | None:
+    """-log probability of a piece of a text typed without spaces; None if not allowed."""
+    probability = vocabulary.get(piece, 0) / total
+    if probability > 0 and (len(piece) > 1 or probability >= _LETTER_PROBABILITY):
+        return -math.log(probability)
+    if len(piece) >= _UNKNOWN_MIN_LENGTH:
+        return _UNKNOWN_COST + _UNKNOWN_COST_PER_LETTER * len(piece)
+    return None
+
+
+def _split_letters(run: str, vocabulary: Mapping[str, int]) -> list[str]:
+    """The likeliest words that spell a run of letters (unigram model), or [run]."""
+    size, total = len(run), sum(vocabulary.values()) or 1
+    # best[i]: (cost, letters in known pieces, start of the last piece) of run[:i]
+    best: list[tuple[float, int, int] | None] = [None] * (size + 1)
+    best[0] = (0.0, 0, 0)
+    for end in range(1, size + 1):
+        for start in range(max(0, end - 24), end):
+            previous, piece = best[start], run[start:end]
+            cost = _piece_cost(piece, vocabulary, total) if previous is not None else None
+            if previous is None or cost is None:
                 continue
-            cost = (previous[0] + 1, previous[1] - math.log(vocabulary[piece] / total), start)
+            known = len(piece) if piece in vocabulary else 0
+            candidate = (previous[0] + cost, previous[1] + known, start)
             current = best[end]
-            if current is None or cost[:2] < current[:2]:
-                best[end] = cost
-    if best[size] is None or best[size][0] < 2:  # type: ignore[index]
-        return None
+            if current is None or candidate[0] < current[0]:
+                best[end] = candidate
+    last = best[size]
+    if last is None or last[1] < _KNOWN_COVERAGE * size:
+        return [run]
     pieces, end = [], size
     while end > 0:
         start = best[end][2]  # type: ignore[index]
-        pieces.append(word[start:end])
+        pieces.append(run[start:end])
         end = start
     return pieces[::-1]
+
+
+def segment(word: str, vocabulary: Mapping[str, int], min_length: int) -> list[str] | None:
+    """Split a text typed without spaces into its likeliest known words; None when the word
+    is known, too short, or cannot be split. Digits split off letters ("ik19ben" → ik 19
+    ben); a stretch no known word spells stays as typed when known words cover most of it."""
+    if word in vocabulary or len(word) < min_length:
+        return None
+    runs = _RUNS.findall(word)
+    if "".join(runs) != word:  # apostrophes, underscores: not a run of letters and digits
+        return None
+    pieces: list[str] = []
+    for run in runs:
+        known = not run.isalpha() or run in vocabulary
+        pieces.extend([run] if known else _split_letters(run, vocabulary))
+    return pieces if len(pieces) >= 2 else None
 
 
 def repair(word: str, vocabulary: Mapping[str, int], correct_from: int,

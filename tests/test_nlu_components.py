@@ -18,7 +18,15 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu.e5_featurizer import E5ConfigError, E5Featurizer
 from nlu.linear_classifier import LinearClassifierConfigError, softmax
 from nlu.normalise import collapse_repeats, normalise
-from nlu.spelling import NORMALISED_TEXT, correct, edits1, repair, segment, vocabulary_of
+from nlu.spelling import (
+    NORMALISED_TEXT,
+    correct,
+    edits1,
+    repair,
+    segment,
+    short_edits,
+    vocabulary_of,
+)
 from nlu.tokenizer import YouthTokenizer, youth_tokens
 
 VOCABULARY = {"ik": 50, "weet": 10, "echt": 20, "niet": 40, "meer": 15, "wat": 30, "moet": 12,
@@ -68,8 +76,16 @@ def test_one_edit_typos_become_the_most_frequent_known_word() -> None:
     assert correct("meot", VOCABULARY, 4) == "moet"
     assert correct("niett", VOCABULARY, 4) == "niet"  # insertion
     assert correct("weet", VOCABULARY, 4) is None  # known words are never touched
-    assert correct("awt", VOCABULARY, 4) is None  # too short to guess
     assert correct("xyzzy", VOCABULARY, 4) is None  # nothing one edit away
+
+
+def test_short_words_are_repaired_only_for_swapped_or_dropped_letters() -> None:
+    assert correct("awt", VOCABULARY, 4) == "wat"  # two letters swapped
+    assert correct("wl", VOCABULARY, 4) == "wil"  # a letter dropped
+    assert correct("wst", VOCABULARY, 4) is None  # a replaced letter: too many neighbours
+    assert correct("ik", VOCABULARY, 4) is None  # known
+    assert correct("k", VOCABULARY, 4) is None  # one letter: nothing to go on
+    assert short_edits("wl") >= {"wil", "wal", "lw"}
 
 
 def test_missing_spaces_are_split_into_the_fewest_known_words() -> None:
@@ -77,6 +93,18 @@ def test_missing_spaces_are_split_into_the_fewest_known_words() -> None:
     assert segment("ikwildood", VOCABULARY, 6) == ["ik", "wil", "dood"]
     assert segment("kwil", VOCABULARY, 4) is None  # known
     assert segment("onbekendwoord", VOCABULARY, 6) is None  # cannot be spelled from known words
+
+
+def test_a_split_takes_the_likeliest_words_not_merely_the_fewest() -> None:
+    vocabulary = {"je": 50, "bent": 10, "een": 60, "schat": 3, "ben": 20, "teens": 1, "chat": 5}
+    assert segment("jebenteenschat", vocabulary, 6) == ["je", "bent", "een", "schat"]
+
+
+def test_digits_split_off_and_an_unknown_stretch_stays_as_typed() -> None:
+    assert segment("ikwil15", VOCABULARY, 6) == ["ik", "wil", "15"]
+    assert segment("ikwilxyzdoen", VOCABULARY, 6) == ["ik", "wil", "xyz", "doen"]
+    # mostly unknown: not split at all, so a new word is not cut into bits
+    assert segment("ikxyzqrstuv", VOCABULARY, 6) is None
 
 
 def test_repair_prefers_a_one_edit_word_then_a_split_then_the_word_itself() -> None:
@@ -102,7 +130,9 @@ def test_repair_never_loses_letters_when_it_splits(word: str) -> None:
     assert pieces and all(pieces)
     if len(pieces) > 1:
         assert "".join(pieces) == word
-        assert all(piece in VOCABULARY for piece in pieces)
+        known = sum(len(piece) for piece in pieces if piece in VOCABULARY)
+        assert known >= 0.6 * len(word)
+        assert all(piece in VOCABULARY or len(piece) >= 3 for piece in pieces)
 
 
 # ------------------------------------------------------------------------------------------
