@@ -65,10 +65,16 @@ def _inserts(splits: list[tuple[str, str]]) -> set[str]:
     return {a + c + b for a, b in splits for c in LETTERS}
 
 
+def unstretched(word: str) -> set[str]:
+    """The word with one letter of a double removed ("jaa" → "ja", "hoii" → "hoi"): young
+    people stretch words, and nlu.normalise leaves two of a stretched letter."""
+    return {word[:i] + word[i + 1:] for i in range(len(word) - 1) if word[i] == word[i + 1]}
+
+
 def short_edits(word: str) -> set[str]:
     """Words that `word` is a typo of by two letters swapped or one letter dropped: the
-    typos a thumb makes in a short word ("hte" → "het", "wl" → "wil"). Replacements and
-    extra letters are left out: in words this short they have too many neighbours."""
+    typos a thumb makes in a short word ("hte" → "het", "wl" → "wil"). Other replacements
+    and extra letters are left out: in words this short they have too many neighbours."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     return _transposes(splits) | _inserts(splits)
 
@@ -77,16 +83,19 @@ def correct(word: str, vocabulary: Mapping[str, int], min_length: int,
             short_from: int = 2) -> str | None:
     """The most frequent known word one edit away from an unknown word, if any.
 
-    From `min_length` letters on every kind of edit counts; shorter words (from
-    `short_from` letters) only by `short_edits`.
+    A stretched letter is undone first (`unstretched`); then, from `min_length` letters on,
+    every kind of edit counts, and shorter words (from `short_from` letters) only by
+    `short_edits`.
     """
     if word in vocabulary or len(word) < short_from or not word.isalpha():
         return None
-    edits = edits1(word) if len(word) >= min_length else short_edits(word)
-    candidates = [c for c in edits if c in vocabulary and len(c) > 1]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (vocabulary[c], c))
+    # A stretched letter first: "jaa" is "ja", even if "jaar" is more frequent.
+    for edits in (unstretched(word),
+                  edits1(word) if len(word) >= min_length else short_edits(word)):
+        candidates = [c for c in edits if c in vocabulary and len(c) > 1]
+        if candidates:
+            return max(candidates, key=lambda c: (vocabulary[c], c))
+    return None
 
 
 # An unknown stretch inside a text typed without spaces costs more than any known word, and

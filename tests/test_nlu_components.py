@@ -25,6 +25,7 @@ from nlu.spelling import (
     repair,
     segment,
     short_edits,
+    unstretched,
     vocabulary_of,
 )
 from nlu.tokenizer import YouthTokenizer, youth_tokens
@@ -86,6 +87,13 @@ def test_short_words_are_repaired_only_for_swapped_or_dropped_letters() -> None:
     assert correct("ik", VOCABULARY, 4) is None  # known
     assert correct("k", VOCABULARY, 4) is None  # one letter: nothing to go on
     assert short_edits("wl") >= {"wil", "wal", "lw"}
+
+
+def test_a_stretched_short_word_loses_its_extra_letter_rather_than_gaining_one() -> None:
+    vocabulary = {"ja": 40, "jaar": 60}
+    assert correct("jaa", vocabulary, 4) == "ja"  # "jaaa" collapses to "jaa", not "jaar"
+    assert correct("hoii", {"hoi": 5, "hoe": 50}, 4) == "hoi"
+    assert unstretched("jaa") == {"ja"} and unstretched("wil") == set()
 
 
 def test_missing_spaces_are_split_into_the_fewest_known_words() -> None:
