@@ -3,12 +3,15 @@
 Young people type fast on phones: letters swapped or dropped ("mere" for "meer"), spaces
 left out ("ikweetechtnietmeer"). Character n-grams absorb some of that, but the sentence
 encoder sees a different sentence. This component learns the words of the training data and
-rewrites only words it has never seen: into a known word one edit away (the most frequent
-one; in words of two or three letters only a swap or a dropped letter, "hte" → "het"), or,
-for long words, into the likeliest known words that spell it (a unigram model over the
-training words, "jebenteenschat" → "je bent een schat"; digits split off; a stretch no
-known word spells stays as typed if known words cover most of the text). Known words are
-never touched, so slang and names in the training data stay as they are.
+rewrites only words it has never seen, trying in turn:
+- a stretched letter undone ("jaa" → "ja");
+- the most frequent known word one edit away ("mere" → "meer"); in words of two or three
+  letters only a swap ("hte" → "het") or a letter dropped from a two-letter word ("wl" →
+  "wil");
+- for long words, the likeliest known words that spell it (a unigram model over the
+  training words: "jebenteenschat" → "je bent een schat"); digits split off, and a stretch
+  no known word spells stays as typed if known words cover most of the text.
+Known words are never touched, so slang and names in the training data stay as they are.
 
 General Dutch word lists (the wordfreq package) were tried to tell typos from real words the
 training data lacks; they lowered the scores (a corrected word is one the classifier knows,
@@ -72,11 +75,12 @@ def unstretched(word: str) -> set[str]:
 
 
 def short_edits(word: str) -> set[str]:
-    """Words that `word` is a typo of by two letters swapped or one letter dropped: the
-    typos a thumb makes in a short word ("hte" → "het", "wl" → "wil"). Other replacements
-    and extra letters are left out: in words this short they have too many neighbours."""
+    """Words that a short `word` is a typo of: two letters swapped ("hte" → "het"), or, in a
+    word of two letters, one letter dropped ("wl" → "wil"). Other edits are left out: in
+    short words they have too many neighbours, and a real word the training data lacks
+    would become another word ("lag" → "lang" turned "ik lag dubbel" into a crisis)."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    return _transposes(splits) | _inserts(splits)
+    return _transposes(splits) | (_inserts(splits) if len(word) <= 2 else set())
 
 
 def correct(word: str, vocabulary: Mapping[str, int], min_length: int,

@@ -84,6 +84,8 @@ def test_short_words_are_repaired_only_for_swapped_or_dropped_letters() -> None:
     assert correct("awt", VOCABULARY, 4) == "wat"  # two letters swapped
     assert correct("wl", VOCABULARY, 4) == "wil"  # a letter dropped
     assert correct("wst", VOCABULARY, 4) is None  # a replaced letter: too many neighbours
+    # a real three-letter word the data lacks is not stretched into another word
+    assert correct("lag", {"lang": 50, "laag": 20}, 4) is None
     assert correct("ik", VOCABULARY, 4) is None  # known
     assert correct("k", VOCABULARY, 4) is None  # one letter: nothing to go on
     assert short_edits("wl") >= {"wil", "wal", "lw"}
