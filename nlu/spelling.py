@@ -112,6 +112,8 @@ _KNOWN_COVERAGE = 0.6
 # A one-letter word inside such a text ("s nachts", "thanks a lot") must be this frequent
 # (a share of all training words): "k" or "d" would otherwise split anything.
 _LETTER_PROBABILITY = 1e-3
+# Longest piece considered (known words are shorter; longer unknown stretches stay whole).
+_LONGEST_PIECE = 24
 
 
 def _piece_cost(piece: str, vocabulary: Mapping[str, int], total: int) -> float | None:
@@ -131,7 +133,7 @@ def _split_letters(run: str, vocabulary: Mapping[str, int]) -> list[str]:
     best: list[tuple[float, int, int] | None] = [None] * (size + 1)
     best[0] = (0.0, 0, 0)
     for end in range(1, size + 1):
-        for start in range(max(0, end - 24), end):
+        for start in range(max(0, end - _LONGEST_PIECE), end):
             previous, piece = best[start], run[start:end]
             cost = _piece_cost(piece, vocabulary, total) if previous is not None else None
             if previous is None or cost is None:
