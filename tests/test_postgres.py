@@ -1,4 +1,5 @@
-"""The scale setup's database: migrations and the claim race on a real PostgreSQL.
+"""The scale setup's database: migrations, the claim race and the outboxes shared by several
+gateway processes, on a real PostgreSQL.
 
 PostgreSQL runs on the development and CI machines (127.0.0.1:5432, trust auth); each test
 gets a database of its own, dropped afterwards. POSTGRES_ADMIN_URL overrides where.
@@ -20,6 +21,7 @@ from bot.store import repository
 from bot.store.db import create_engine, session_factory
 from bot.store.migrate import downgrade, upgrade
 from tests.conftest import free_port, make_settings
+from tests.outbox_race import posts_per_notification, sends_per_request
 
 ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -66,3 +68,15 @@ async def test_two_concurrent_claims_on_postgresql_one_wins(pg_url: str, aiohttp
     responses = await asyncio.gather(*(client.post(url, headers={"Authorization": f"Bearer {t}"})
                                        for t in tokens))
     assert sorted(r.status for r in responses) == [200, 409, 409]
+
+
+async def test_outbox_requests_go_out_once_with_several_processes_on_postgresql(
+        pg_url: str) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    assert await sends_per_request(pg_url) == {f"m{i}": 1 for i in range(6)}
+
+
+async def test_worker_notifications_posted_once_with_several_processes_on_postgresql(
+        pg_url: str) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    assert await posts_per_notification(pg_url) == {f"n{i}": 1 for i in range(4)}

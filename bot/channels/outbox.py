@@ -4,6 +4,11 @@ One conversation's requests go out strictly one after another (a reply never ove
 the message before it); a retryable failure (rate limit, network, 5xx) holds that
 conversation's queue and is tried again with back-off; a permanent one (window closed,
 user blocked the bot) marks the message and the conversation so a worker sees why.
+
+Several gateway processes may share the table: a process sends a request only after
+claiming it with a conditional UPDATE that moves its next attempt a lease into the future,
+so exactly one process sends it. Should that process die mid-send, the lease runs out and
+another one sends it then (at least once, never twice while the sender lives).
 """
 
 from __future__ import annotations
@@ -14,21 +19,28 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.handoff import events
 from bot.realtime import Hub
+from bot.store.leases import claim_due
 from bot.store.models import ChannelOutbox, Conversation, Message, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 MAX_BACKOFF_S = 600.0
+# How long a claimed request stays with the process that claimed it: far longer than one
+# platform call may take (PLATFORM_TIMEOUT_S, 10 s by default), short enough that a request
+# whose process died is sent by another one within minutes.
+LEASE_S = 120.0
+# Conversations looked at per round; the rest follow in the next round.
+BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -104,28 +116,28 @@ class ChannelOutboxService:
                     return sent
 
     async def _heads_due(self) -> list[int]:
-        now = utcnow()
+        """The oldest pending request of each conversation, where that one is due and this
+        process can send it (a process without a channel's credentials leaves it alone)."""
+        heads = (select(func.min(ChannelOutbox.id))
+                 .where(ChannelOutbox.status == OutboxStatus.PENDING)
+                 .group_by(ChannelOutbox.conversation_id))
         async with self._sessions() as session:
-            rows = (await session.execute(
-                select(ChannelOutbox.id, ChannelOutbox.conversation_id,
-                       ChannelOutbox.next_attempt_at)
-                .where(ChannelOutbox.status == OutboxStatus.PENDING)
-                .order_by(ChannelOutbox.id))).all()
-        heads: dict[str, tuple[int, Any]] = {}
-        for row_id, conversation_id, due in rows:
-            heads.setdefault(conversation_id, (row_id, due))
-        return [row_id for row_id, due in heads.values() if _as_utc(due) <= now]
+            return list((await session.execute(
+                select(ChannelOutbox.id)
+                .where(ChannelOutbox.id.in_(heads), ChannelOutbox.next_attempt_at <= utcnow(),
+                       ChannelOutbox.channel.in_(list(self._senders)))
+                .order_by(ChannelOutbox.id).limit(BATCH))).scalars())
 
     async def _send_one(self, outbox_id: int) -> int:
+        if not await claim_due(self._sessions, ChannelOutbox, outbox_id, LEASE_S,
+                               ChannelOutbox.status == OutboxStatus.PENDING):
+            return 0
         async with self._sessions() as session:
             item = await session.get(ChannelOutbox, outbox_id)
-            if item is None or item.status != OutboxStatus.PENDING:
+            if item is None:
                 return 0
-            sender = self._senders.get(item.channel)
-            method, body = item.method, json.loads(item.body)
-        if sender is None:
-            return 0
-        outcome = await sender(method, body)
+            channel, method, body = item.channel, item.method, json.loads(item.body)
+        outcome = await self._senders[channel](method, body)
         return await self._record(outbox_id, outcome)
 
     async def _record(self, outbox_id: int, outcome: Outcome) -> int:
@@ -175,7 +187,3 @@ class ChannelOutboxService:
         if alert is not None:
             await self._hub.publish(events.INBOX_TOPIC, alert)
         return 0
-
-
-def _as_utc(moment: Any) -> Any:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

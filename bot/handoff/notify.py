@@ -1,7 +1,9 @@
 """Outbound notifications to workers' tools: persisted outbox, signed, retried with back-off.
 
 The payload tells a worker only what they need to go and look (priority, topic, where);
-never what the young person wrote.
+never what the young person wrote. With several gateway processes each notification is
+claimed (a conditional UPDATE that moves its next attempt a lease ahead) before it is
+posted, so only one process posts it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import Settings
 from bot.hours import is_open, local_now
 from bot.signing import sign
+from bot.store.leases import claim_due
 from bot.store.models import Conversation, Handoff, Notification, Priority, utcnow
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,9 @@ SIGNATURE_HEADER = "X-Broekzak-Signature"
 MAX_ATTEMPTS = 12
 MAX_BACKOFF_S = 3600
 BATCH = 50
+# A claimed notification stays with its process this long: far beyond one post's 10 s
+# timeout; if the process dies mid-post, another one posts it when the lease runs out.
+LEASE_S = 120
 
 
 class Notifier:
@@ -86,14 +92,21 @@ class Notifier:
         return delivered
 
     async def _deliver_one(self, http: aiohttp.ClientSession, notification_id: int) -> int:
+        if not await claim_due(self._sessions, Notification, notification_id, LEASE_S,
+                               Notification.delivered_at.is_(None)):
+            return 0
+        async with self._sessions() as session:
+            notification = await session.get(Notification, notification_id)
+            if notification is None:
+                return 0
+            url, body = notification.url, notification.body.encode()
+        headers = {"Content-Type": "application/json",
+                   SIGNATURE_HEADER: sign(self._settings.notify_secret, body)}
+        error = await _post(http, url, body, headers)
         async with self._sessions() as session, session.begin():
             notification = await session.get(Notification, notification_id)
-            if notification is None or notification.delivered_at is not None:
+            if notification is None:
                 return 0
-            body = notification.body.encode()
-            headers = {"Content-Type": "application/json",
-                       SIGNATURE_HEADER: sign(self._settings.notify_secret, body)}
-            error = await _post(http, notification.url, body, headers)
             notification.attempts += 1
             if error is None:
                 notification.delivered_at = utcnow()
