@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
-from bot.app import init_app
+from bot.app import SERVICE, init_app
+from bot.conversations.service import Inbound
 from tests.gateway_helpers import count_rows, stored_messages
 
 pytestmark = pytest.mark.stack
@@ -84,3 +86,33 @@ async def test_opening_hours_come_from_configuration(aiohttp_client, stack, db_u
     text = " ".join(r["text"] for r in replies)
     # The test stack's action server runs with OPENING_HOURS "ma-zo 00:00-24:00".
     assert "We zijn nu online" in text and "zondag: 00:00–23:59" in text
+
+
+async def test_redeliveries_to_two_gateway_processes_are_answered_once(
+        aiohttp_client, stack, db_url) -> None:
+    # Two gateways on one database, as behind a load balancer: a platform's re-delivery
+    # may reach the other process while the first is still waiting for Rasa.
+    first = await aiohttp_client(init_app(stack.gateway_settings(db_url)))
+    second = await aiohttp_client(init_app(stack.gateway_settings(db_url)))
+    results = await asyncio.gather(*(say(gateway, "jongere-4", "is dit anoniem", "dup-2")
+                                     for gateway in (first, second, first, second)))
+    assert results[0], "the bot said nothing"
+    assert all(r == results[0] for r in results)
+    outbound = [m for m in await stored_messages(db_url) if m.direction == "out"]
+    assert len(outbound) == len(results[0])
+
+
+async def test_a_message_being_answered_is_not_retried_by_another_process(
+        aiohttp_client, stack, db_url) -> None:
+    first = (await aiohttp_client(init_app(stack.gateway_settings(db_url)))).server.app[SERVICE]
+    second = (await aiohttp_client(init_app(stack.gateway_settings(db_url)))).server.app[SERVICE]
+    received = await first.receive(Inbound("rest", "jongere-5", "r-1", "wat kost het"))
+    answer, retried = await asyncio.gather(
+        first.process(received.conversation_id, received.message_id),
+        second.retry_unanswered(older_than=timedelta(0)))
+    assert answer.replies, "the bot said nothing"
+    outbound = [m for m in await stored_messages(db_url) if m.direction == "out"]
+    assert len(outbound) == len(answer.replies)
+    # Whichever process got there first, the message was answered once, and is done.
+    assert await second.retry_unanswered(older_than=timedelta(0)) == 0
+    assert retried in (0, 1)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.handoff import events
 from bot.realtime import Hub
-from bot.store.leases import claim_due
+from bot.store.leases import claim
 from bot.store.models import ChannelOutbox, Conversation, Message, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ class ChannelOutboxService:
                 .order_by(ChannelOutbox.id).limit(BATCH))).scalars())
 
     async def _send_one(self, outbox_id: int) -> int:
-        if not await claim_due(self._sessions, ChannelOutbox, outbox_id, LEASE_S,
-                               ChannelOutbox.status == OutboxStatus.PENDING):
+        if not await claim(self._sessions, ChannelOutbox.next_attempt_at, outbox_id, LEASE_S,
+                           ChannelOutbox.status == OutboxStatus.PENDING):
             return 0
         async with self._sessions() as session:
             item = await session.get(ChannelOutbox, outbox_id)

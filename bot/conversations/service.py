@@ -6,6 +6,7 @@ message id, process one conversation's messages in order, never answer twice.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import CrisisLines as CrisisSettings
@@ -26,6 +27,7 @@ from bot.realtime import Hub
 from bot.safety.guard import SafetyGuard
 from bot.safety.messages import KIND_TO_INTENT, WAITING_CRISIS_FOLLOW_UP, crisis_text
 from bot.store import repository
+from bot.store.leases import claim
 from bot.store.models import (
     Conversation,
     ConversationState,
@@ -78,6 +80,13 @@ FEEDBACK_PREFIX = "/give_feedback"
 FeedbackRecorder = Callable[[str, str], Awaitable[bool]]
 # Raise a conversation that waits for or is with a worker to URGENT: (conversation, kind).
 CrisisEscalator = Callable[[str, str], Awaitable[bool]]
+# How long the gateway process answering a message holds it against the others (a re-delivery
+# that reached another process, the retry loop): well beyond one answer's longest path
+# (RASA_TIMEOUT_S, 30 s by default, plus the safety guard's parse); if the process dies
+# first, the retry loop answers the message once the lease is over.
+PROCESSING_LEASE_S = 120.0
+# How often a process that found the message taken looks whether it has been answered.
+ANSWER_POLL_S = 0.2
 
 
 def feedback_rating(payload: str) -> str | None:
@@ -144,15 +153,14 @@ class ConversationService:
         as failed and is answered by :meth:`retry_unanswered` or a re-delivery.
         """
         async with self._locks.hold(conversation_id):
+            answered = await self._take_or_wait(conversation_id, message_id)
+            if answered is not None:
+                return answered
             async with self._sessions() as session:
                 message = await session.get(Message, message_id)
                 conversation = await session.get(Conversation, conversation_id)
                 if message is None or conversation is None:
                     raise LookupError("message or conversation vanished")
-                if message.status == MessageStatus.ANSWERED:
-                    replies = await repository.replies_to(session, message)
-                    return Answer(conversation_id, [repository.message_to_json(r) for r in replies],
-                                  already_answered=True)
                 state = conversation.state
                 has_media = message.media is not None
                 rasa_text = choose_rasa_text(message.text, message.payload,
@@ -194,6 +202,25 @@ class ConversationService:
         for reply in stored:
             await self._delivery.deliver(conversation_id, reply)
         return Answer(conversation_id, stored)
+
+    async def _take_or_wait(self, conversation_id: str, message_id: int) -> Answer | None:
+        """Take the message for this process (None), or return its answer when it is
+        answered — by an earlier call or by another gateway process this one waited for."""
+        deadline = asyncio.get_running_loop().time() + PROCESSING_LEASE_S
+        while not await claim(self._sessions, Message.processing_until, message_id,
+                              PROCESSING_LEASE_S, Message.status != MessageStatus.ANSWERED):
+            async with self._sessions() as session:
+                message = await session.get(Message, message_id)
+                if message is None:
+                    raise LookupError("message vanished")
+                if message.status == MessageStatus.ANSWERED:
+                    replies = await repository.replies_to(session, message)
+                    return Answer(conversation_id, [repository.message_to_json(r) for r in replies],
+                                  already_answered=True)
+            if asyncio.get_running_loop().time() > deadline:
+                raise RasaUnavailable("another gateway process is still answering the message")
+            await asyncio.sleep(ANSWER_POLL_S)
+        return None
 
     async def _to_worker(self, conversation_id: str, message_id: int, state: str,
                          crisis_kind: str | None) -> Answer:
@@ -299,6 +326,7 @@ class ConversationService:
             message = await session.get(Message, message_id)
             if message is not None:
                 message.status = status
+                message.processing_until = None  # failed: the retry loop may take it now
 
     async def history(
         self, channel: str, channel_user_id: str
@@ -321,7 +349,10 @@ class ConversationService:
                 select(Message.conversation_id, Message.id)
                 .where(Message.direction == Direction.IN,
                        Message.status.in_([MessageStatus.RECEIVED, MessageStatus.FAILED]),
-                       Message.created_at < cutoff)
+                       Message.created_at < cutoff,
+                       # not while a gateway process is answering it
+                       or_(Message.processing_until.is_(None),
+                           Message.processing_until <= utcnow()))
                 .order_by(Message.id)
                 .limit(100)
             )

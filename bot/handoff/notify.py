@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import Settings
 from bot.hours import is_open, local_now
 from bot.signing import sign
-from bot.store.leases import claim_due
+from bot.store.leases import claim
 from bot.store.models import Conversation, Handoff, Notification, Priority, utcnow
 
 log = logging.getLogger(__name__)
@@ -92,8 +92,8 @@ class Notifier:
         return delivered
 
     async def _deliver_one(self, http: aiohttp.ClientSession, notification_id: int) -> int:
-        if not await claim_due(self._sessions, Notification, notification_id, LEASE_S,
-                               Notification.delivered_at.is_(None)):
+        if not await claim(self._sessions, Notification.next_attempt_at, notification_id,
+                           LEASE_S, Notification.delivered_at.is_(None)):
             return 0
         async with self._sessions() as session:
             notification = await session.get(Notification, notification_id)

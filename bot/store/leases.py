@@ -1,10 +1,10 @@
-"""Claiming an outbox row for one process, so that several gateway processes never send
-the same request twice.
+"""Claiming a row for one process, so that several gateway processes never send the same
+request, post the same notification or answer the same message twice.
 
-A process claims a due row with a conditional UPDATE that moves the row's next attempt a
-lease into the future: the database lets exactly one UPDATE match, every other process then
-sees the row as not yet due. The claimer records the outcome (sent, or the next attempt
-after back-off); should it die first, the lease runs out and another process tries again.
+A process claims a row with a conditional UPDATE that sets the row's lease column a lease
+into the future, only where the lease is empty or has run out: the database lets exactly
+one such UPDATE match, every other process then sees the row as taken. The claimer records
+the outcome; should it die first, the lease runs out and another process takes the row.
 """
 
 from __future__ import annotations
@@ -12,21 +12,23 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.store.models import utcnow
 
 
-async def claim_due(sessions: sessionmaker, model: Any, row_id: int, lease_s: float,
-                    *still_open: Any) -> bool:
-    """Claim the row of `model` (which has `id` and `next_attempt_at`) when it is due and
-    the `still_open` conditions hold; False when another process was first."""
+async def claim(sessions: sessionmaker, lease: Any, row_id: int, lease_s: float,
+                *still_open: Any) -> bool:
+    """Claim row `row_id` of the model that `lease` (a DateTime column) belongs to, when
+    its lease is empty or over and the `still_open` conditions hold; False when another
+    process holds it, or it is done."""
+    model = lease.class_
     now = utcnow()
     async with sessions() as session, session.begin():
         result = await session.execute(
             update(model)
-            .where(model.id == row_id, model.next_attempt_at <= now, *still_open)
-            .values(next_attempt_at=now + timedelta(seconds=lease_s))
+            .where(model.id == row_id, or_(lease.is_(None), lease <= now), *still_open)
+            .values({lease.key: now + timedelta(seconds=lease_s)})
             .execution_options(synchronize_session=False))
         return bool(result.rowcount == 1)

@@ -102,6 +102,9 @@ class Message(Base):
     platform_message_id = Column(String(255), nullable=True, index=True)
     delivery_status = Column(String(16), nullable=True)
     delivery_error = Column(String(64), nullable=True)
+    # Inbound: until when a gateway process has taken the message to answer it (see
+    # bot/store/leases.py); another process neither answers it meanwhile nor retries it.
+    processing_until = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
