@@ -92,3 +92,32 @@ async def posts_per_notification(database_url: str, notifications: int = 4,
         for engine in engines:
             await engine.dispose()
         await runner.cleanup()
+
+
+async def handoff_checks_taken(database_url: str, processes: int = 3) -> tuple[int, int]:
+    """One queued urgent handoff that is overdue for both its waiting notice and its
+    re-notification; `processes` handoff services check at once. Returns how many waiting
+    notices and how many re-notifications the processes took between them."""
+    from bot.handoff.service import EscalationRequest, HandoffService
+
+    engines = [create_engine(database_url) for _ in range(processes)]
+    try:
+        sessions = [session_factory(engine) for engine in engines]
+        async with sessions[0]() as session, session.begin():
+            conversation_id = (await repository.get_or_create_conversation(
+                session, "telegram", "waiting-user")).id
+        settings = make_settings(WAITING_NOTICE_MINUTES="0", URGENT_RENOTIFY_MINUTES="0",
+                                 OPENING_HOURS="ma-zo 00:00-24:00")
+        services = [HandoffService(factory, Hub(), Notifier(factory, settings), settings)
+                    for factory in sessions]
+        await services[0].escalate(EscalationRequest(
+            escalation_id="e-race", conversation_id=conversation_id, reason="crisis",
+            priority="urgent", topic=None, summary=""))
+        await asyncio.sleep(0.01)  # strictly older than "now" at the checks
+        notices = await asyncio.gather(*(service.due_waiting_notices() for service in services))
+        renotified = await asyncio.gather(*(service.renotify_unclaimed_urgent()
+                                            for service in services))
+        return sum(len(taken) for taken in notices), sum(renotified)
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -21,7 +21,7 @@ from bot.store import repository
 from bot.store.db import create_engine, session_factory
 from bot.store.migrate import downgrade, upgrade
 from tests.conftest import free_port, make_settings
-from tests.outbox_race import posts_per_notification, sends_per_request
+from tests.outbox_race import handoff_checks_taken, posts_per_notification, sends_per_request
 
 ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -80,3 +80,9 @@ async def test_worker_notifications_posted_once_with_several_processes_on_postgr
         pg_url: str) -> None:
     await asyncio.to_thread(upgrade, pg_url)
     assert await posts_per_notification(pg_url) == {f"n{i}": 1 for i in range(4)}
+
+
+async def test_waiting_notice_and_renotification_taken_once_with_several_processes_on_postgresql(
+        pg_url: str) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    assert await handoff_checks_taken(pg_url) == (1, 1)

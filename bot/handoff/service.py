@@ -378,31 +378,45 @@ class HandoffService:
                                   .values(online=online, last_seen_at=utcnow()))
 
     async def due_waiting_notices(self) -> list[str]:
-        """Conversations queued longer than WAITING_NOTICE_MINUTES without a notice yet."""
+        """Conversations queued longer than WAITING_NOTICE_MINUTES without a notice yet.
+
+        Each is taken with a conditional UPDATE, so with several gateway processes only one
+        of them sends the young person the notice."""
         cutoff = utcnow() - timedelta(minutes=self._settings.waiting_notice_minutes)
         async with self._sessions() as session, session.begin():
-            handoffs = list((await session.execute(
-                select(Handoff).where(Handoff.status == HandoffStatus.QUEUED,
-                                      Handoff.waiting_notice_sent_at.is_(None),
-                                      Handoff.created_at < cutoff))).scalars())
-            for handoff in handoffs:
-                handoff.waiting_notice_sent_at = utcnow()
-            return [h.conversation_id for h in handoffs]
+            due = (await session.execute(
+                select(Handoff.id, Handoff.conversation_id)
+                .where(Handoff.status == HandoffStatus.QUEUED,
+                       Handoff.waiting_notice_sent_at.is_(None),
+                       Handoff.created_at < cutoff))).all()
+            taken = []
+            for handoff_id, conversation_id in due:
+                if await _took(session, update(Handoff).where(
+                        Handoff.id == handoff_id, Handoff.status == HandoffStatus.QUEUED,
+                        Handoff.waiting_notice_sent_at.is_(None))
+                        .values(waiting_notice_sent_at=utcnow())):
+                    taken.append(conversation_id)
+            return taken
 
     async def renotify_unclaimed_urgent(self) -> int:
-        """Notify again about urgent handoffs nobody claimed for URGENT_RENOTIFY_MINUTES."""
+        """Notify again about urgent handoffs nobody claimed for URGENT_RENOTIFY_MINUTES
+        (each taken with a conditional UPDATE: one process re-notifies, not every one)."""
         cutoff = utcnow() - timedelta(minutes=self._settings.urgent_renotify_minutes)
+        overdue = (Handoff.status == HandoffStatus.QUEUED, Handoff.priority == Priority.URGENT,
+                   func.coalesce(Handoff.last_notified_at, Handoff.created_at) < cutoff)
         async with self._sessions() as session, session.begin():
             rows = (await session.execute(
                 select(Handoff, Conversation)
                 .join(Conversation, Conversation.id == Handoff.conversation_id)
-                .where(Handoff.status == HandoffStatus.QUEUED,
-                       Handoff.priority == Priority.URGENT,
-                       func.coalesce(Handoff.last_notified_at, Handoff.created_at) < cutoff)
-            )).all()
+                .where(*overdue))).all()
+            renotified = 0
             for handoff, conversation in rows:
-                self._notifier.enqueue_new_handoff(session, handoff, conversation, repeat=True)
-            return len(rows)
+                if await _took(session, update(Handoff).where(Handoff.id == handoff.id, *overdue)
+                               .values(last_notified_at=utcnow())):
+                    self._notifier.enqueue_new_handoff(session, handoff, conversation,
+                                                       repeat=True)
+                    renotified += 1
+            return renotified
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -451,3 +465,10 @@ class HandoffService:
 
 
 __all__ = ["EscalationRequest", "HandoffError", "HandoffService", "Message"]
+
+
+async def _took(session: Any, conditional_update: Any) -> bool:
+    """Run an UPDATE whose WHERE says the row is still to do; True when this one did it."""
+    result = await session.execute(
+        conditional_update.execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)
