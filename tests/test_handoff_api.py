@@ -129,6 +129,27 @@ async def test_two_concurrent_claims_one_wins(gateway) -> None:
     assert "someone else" in (await loser.json())["error"]
 
 
+async def test_transfer_to_a_team_queues_again_and_tells_the_young_person(gateway, db_url) -> None:
+    conversation_id = await start_conversation(gateway)
+    await escalate(gateway, conversation_id)
+    sam = await worker(gateway, "sam")
+    base = f"/api/v1/conversations/{conversation_id}"
+    assert (await gateway.post(base + "/claim", headers=sam)).status == 200
+    moved = await gateway.post(base + "/transfer", json={"team": "nacht"}, headers=sam)
+    assert moved.status == 200
+    queue = await (await gateway.get("/api/v1/queue", headers=sam)).json()
+    assert [q["conversation_id"] for q in queue["queue"]] == [conversation_id]
+    notices = [m.text for m in await stored_messages(db_url) if m.sender == "system"]
+    assert notices[0].startswith("Je praat nu met sam")
+    assert notices[1].startswith("Je gesprek gaat naar een collega")
+    # A transfer to nobody, or to a worker who does not exist, tells the young person nothing.
+    assert (await gateway.post(base + "/claim", headers=sam)).status == 200
+    assert (await gateway.post(base + "/transfer", json={}, headers=sam)).status == 400
+    assert (await gateway.post(base + "/transfer", json={"worker": "niemand"},
+                               headers=sam)).status == 404
+    assert len([m for m in await stored_messages(db_url) if m.sender == "system"]) == 3
+
+
 async def test_worker_flow_reply_note_transfer_close(gateway, db_url) -> None:
     conversation_id = await start_conversation(gateway)
     await escalate(gateway, conversation_id)
@@ -152,14 +173,17 @@ async def test_worker_flow_reply_note_transfer_close(gateway, db_url) -> None:
     detail = await (await gateway.get(base, headers=kim)).json()
     assert detail["handoff"]["worker"] == "kim"
     assert detail["notes"][0]["text"] == "lijkt somber"
-    assert [m["sender"] for m in detail["messages"]] == ["user", "worker"]
+    # The young person was told who took over, and who has it after the transfer.
+    assert [m["sender"] for m in detail["messages"]] == ["user", "system", "worker", "system"]
+    assert [m["text"].split(",")[0] for m in detail["messages"] if m["sender"] == "system"] \
+        == ["Je praat nu met sam", "Je praat nu met kim"]
     closed = await gateway.post(base + "/close", json={"outcome": "afgerond"}, headers=kim)
     assert closed.status == 200
     # Closed: no more replies; the conversation is the bot's again.
     again = await gateway.post(base + "/messages", json={"text": "nog iets"}, headers=kim)
     assert again.status == 409
     assert (await gateway.post(base + "/close", headers=kim)).status == 409
-    assert [m.sender for m in await stored_messages(db_url)] == ["user", "worker"]
+    assert [m.sender for m in await stored_messages(db_url)] == ["user", "system", "worker", "system"]
     assert await count(db_url, AuditEntry) >= 4
 
 

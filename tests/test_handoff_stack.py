@@ -90,10 +90,17 @@ async def test_young_person_to_worker_and_back_to_the_bot(live_gateway) -> None:
     assert await young.quiet_for(2) == []
 
     base = f"/api/v1/conversations/{conversation_id}"
-    assert (await client.post(base + "/claim", headers=auth)).status == 200
+    claimed = await client.post(base + "/claim", headers=auth)
+    assert claimed.status == 200 and (await claimed.json())["new"] is True
+    # The young person is told that a human took over, by name, once.
+    notice = await young.next_message()
+    assert notice["sender"] == "system"
+    assert notice["text"].startswith("Je praat nu met sam") and "geen bot" in notice["text"]
+    again = await client.post(base + "/claim", headers=auth)
+    assert again.status == 200 and (await again.json())["new"] is False
     sent = await client.post(base + "/messages", json={"text": "Hoi, ik ben Sam."}, headers=auth)
     assert sent.status == 201
-    assert (await young.next_message("worker"))["text"] == "Hoi, ik ben Sam."
+    assert (await young.next_message())["text"] == "Hoi, ik ben Sam."
 
     await young.say("fijn dat je er bent")
     while (event := await next_event(live, "message"))["message"]["sender"] != "user":

@@ -266,11 +266,12 @@ class HandoffService:
     # --- worker actions ---------------------------------------------------------------
 
     async def claim(self, conversation_id: str, worker: Worker) -> dict[str, Any]:
-        """Take a queued conversation; 409 when someone else was first."""
+        """Take a queued conversation; 409 when someone else was first. "new" is False when
+        the worker already had it (a repeated click)."""
         async with self._sessions() as session, session.begin():
             handoff = await self._open_handoff(session, conversation_id)
             if handoff.status == HandoffStatus.ASSIGNED and handoff.worker_id == worker.id:
-                return {"claimed": True}
+                return {"claimed": True, "new": False}
             result = await session.execute(
                 update(Handoff)
                 .where(Handoff.id == handoff.id, Handoff.status == HandoffStatus.QUEUED)
@@ -284,7 +285,7 @@ class HandoffService:
             session.add(AuditEntry(worker_id=worker.id, action="claim",
                                    conversation_id=conversation_id))
         await self._push_update(conversation_id)
-        return {"claimed": True}
+        return {"claimed": True, "new": True}
 
     async def reply(self, conversation_id: str, worker: Worker, text: str) -> dict[str, Any]:
         """Store the worker's message; the caller delivers it to the young person's channel."""

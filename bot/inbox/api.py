@@ -22,6 +22,14 @@ from bot.realtime import Hub
 log = logging.getLogger(__name__)
 
 NOTE_MAX_CHARS = 4000
+# Sent to the young person when a worker takes their conversation: on WhatsApp or Telegram
+# the worker writes from the bot's own account, so without it nobody can tell that a human
+# now reads along.
+CLAIMED_NOTICE = ("Je praat nu met {name}, een hulpverlener: een mens, geen bot. "
+                  "{name} leest je berichten en antwoordt hier in deze chat.")
+# Sent when a worker hands the conversation to a team: it waits in the queue again.
+TRANSFERRED_NOTICE = ("Je gesprek gaat naar een collega. Even geduld: je krijgt antwoord "
+                      "hier in deze chat.")
 
 
 class WorkerApi:
@@ -69,9 +77,17 @@ class WorkerApi:
         return await self._call(self._handoffs.conversation(request.match_info["id"], worker))
 
     async def claim(self, request: web.Request) -> web.Response:
-        """Claim; 409 when someone else has it."""
+        """Claim; 409 when someone else has it. The young person is told a human took over."""
         worker, _ = await authenticate(request, self._accounts)
-        return await self._call(self._handoffs.claim(request.match_info["id"], worker))
+        conversation_id = request.match_info["id"]
+        try:
+            result = await self._handoffs.claim(conversation_id, worker)
+        except HandoffError as error:
+            return json_error(error.status, str(error))
+        if result["new"]:
+            await self._conversations.send_system(conversation_id,
+                                                  CLAIMED_NOTICE.format(name=worker.name))
+        return web.json_response(result)
 
     async def message(self, request: web.Request) -> web.Response:
         """Reply to the young person: {"text": ...}; delivered to their channel."""
@@ -96,10 +112,16 @@ class WorkerApi:
         """Transfer to {"worker": name} or {"team": name}."""
         worker, _ = await authenticate(request, self._accounts)
         body = await read_json_object(request)
-        to_worker = body.get("worker") if isinstance(body.get("worker"), str) else None
-        to_team = body.get("team") if isinstance(body.get("team"), str) else None
-        return await self._call(self._handoffs.transfer(
-            request.match_info["id"], worker, to_worker, to_team))  # type: ignore[arg-type]
+        to_worker = str(body["worker"]) if isinstance(body.get("worker"), str) else None
+        to_team = str(body["team"]) if isinstance(body.get("team"), str) else None
+        conversation_id = request.match_info["id"]
+        try:
+            result = await self._handoffs.transfer(conversation_id, worker, to_worker, to_team)
+        except HandoffError as error:
+            return json_error(error.status, str(error))
+        notice = CLAIMED_NOTICE.format(name=to_worker) if to_worker else TRANSFERRED_NOTICE
+        await self._conversations.send_system(conversation_id, notice)
+        return web.json_response(result)
 
     async def close(self, request: web.Request) -> web.Response:
         """Close with {"outcome": ...}; the bot says goodbye and asks for feedback."""

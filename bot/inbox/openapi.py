@@ -60,8 +60,12 @@ OPENAPI: dict[str, Any] = {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Conversation"}}}},
                 **_COMMON, "404": _error("unknown conversation")}}},
         "/api/v1/conversations/{id}/claim": _post(
-            "claim the conversation", None, _OK, **{"404": "unknown conversation",
-                                                    "409": "someone else has it, or closed"}),
+            "claim the conversation; the young person is told, by the worker's name, that a "
+            "human took over",
+            None, {"200": {"description": "yours (new: false when it already was)", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "claimed": {"type": "boolean"}, "new": {"type": "boolean"}}}}}}},
+            **{"404": "unknown conversation", "409": "someone else has it, or closed"}),
         "/api/v1/conversations/{id}/messages": _post(
             "reply to the young person", "Text",
             {"201": {"description": "stored and sent", "content": {"application/json": {
