@@ -183,7 +183,8 @@ async def test_worker_flow_reply_note_transfer_close(gateway, db_url) -> None:
     again = await gateway.post(base + "/messages", json={"text": "nog iets"}, headers=kim)
     assert again.status == 409
     assert (await gateway.post(base + "/close", headers=kim)).status == 409
-    assert [m.sender for m in await stored_messages(db_url)] == ["user", "system", "worker", "system"]
+    assert [m.sender for m in await stored_messages(db_url)] == \
+        ["user", "system", "worker", "system"]
     assert await count(db_url, AuditEntry) >= 4
 
 
