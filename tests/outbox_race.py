@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.channels.outbox import ChannelOutboxService, Outcome
 from bot.handoff.notify import Notifier
+from bot.handoff.service import EscalationRequest, HandoffService
 from bot.realtime import Hub
 from bot.store import repository
 from bot.store.db import create_engine, session_factory
@@ -98,8 +99,6 @@ async def handoff_checks_taken(database_url: str, processes: int = 3) -> tuple[i
     """One queued urgent handoff that is overdue for both its waiting notice and its
     re-notification; `processes` handoff services check at once. Returns how many waiting
     notices and how many re-notifications the processes took between them."""
-    from bot.handoff.service import EscalationRequest, HandoffService
-
     engines = [create_engine(database_url) for _ in range(processes)]
     try:
         sessions = [session_factory(engine) for engine in engines]

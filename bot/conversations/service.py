@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import CrisisLines as CrisisSettings
@@ -27,7 +27,7 @@ from bot.realtime import Hub
 from bot.safety.guard import SafetyGuard
 from bot.safety.messages import KIND_TO_INTENT, WAITING_CRISIS_FOLLOW_UP, crisis_text
 from bot.store import repository
-from bot.store.leases import claim
+from bot.store.leases import claim, lease_free
 from bot.store.models import (
     Conversation,
     ConversationState,
@@ -351,8 +351,7 @@ class ConversationService:
                        Message.status.in_([MessageStatus.RECEIVED, MessageStatus.FAILED]),
                        Message.created_at < cutoff,
                        # not while a gateway process is answering it
-                       or_(Message.processing_until.is_(None),
-                           Message.processing_until <= utcnow()))
+                       lease_free(Message.processing_until, utcnow()))
                 .order_by(Message.id)
                 .limit(100)
             )

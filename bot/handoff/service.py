@@ -24,6 +24,7 @@ from bot.hours import describe_moment, is_open, local_now, next_opening
 from bot.realtime import Hub
 from bot.safety.messages import KIND_TO_INTENT
 from bot.store import repository
+from bot.store.leases import won
 from bot.store.models import (
     AuditEntry,
     Conversation,
@@ -272,12 +273,11 @@ class HandoffService:
             handoff = await self._open_handoff(session, conversation_id)
             if handoff.status == HandoffStatus.ASSIGNED and handoff.worker_id == worker.id:
                 return {"claimed": True, "new": False}
-            result = await session.execute(
-                update(Handoff)
-                .where(Handoff.id == handoff.id, Handoff.status == HandoffStatus.QUEUED)
-                .values(status=HandoffStatus.ASSIGNED, worker_id=worker.id, claimed_at=utcnow())
-                .execution_options(synchronize_session=False))
-            if result.rowcount != 1:
+            if not await won(session, update(Handoff)
+                             .where(Handoff.id == handoff.id,
+                                    Handoff.status == HandoffStatus.QUEUED)
+                             .values(status=HandoffStatus.ASSIGNED, worker_id=worker.id,
+                                     claimed_at=utcnow())):
                 raise HandoffError(409, "someone else already has this conversation")
             await session.execute(
                 update(Conversation).where(Conversation.id == conversation_id)
@@ -392,7 +392,7 @@ class HandoffService:
                        Handoff.created_at < cutoff))).all()
             taken = []
             for handoff_id, conversation_id in due:
-                if await _took(session, update(Handoff).where(
+                if await won(session, update(Handoff).where(
                         Handoff.id == handoff_id, Handoff.status == HandoffStatus.QUEUED,
                         Handoff.waiting_notice_sent_at.is_(None))
                         .values(waiting_notice_sent_at=utcnow())):
@@ -412,7 +412,7 @@ class HandoffService:
                 .where(*overdue))).all()
             renotified = 0
             for handoff, conversation in rows:
-                if await _took(session, update(Handoff).where(Handoff.id == handoff.id, *overdue)
+                if await won(session, update(Handoff).where(Handoff.id == handoff.id, *overdue)
                                .values(last_notified_at=utcnow())):
                     self._notifier.enqueue_new_handoff(session, handoff, conversation,
                                                        repeat=True)
@@ -466,10 +466,3 @@ class HandoffService:
 
 
 __all__ = ["EscalationRequest", "HandoffError", "HandoffService", "Message"]
-
-
-async def _took(session: Any, conditional_update: Any) -> bool:
-    """Run an UPDATE whose WHERE says the row is still to do; True when this one did it."""
-    result = await session.execute(
-        conditional_update.execution_options(synchronize_session=False))
-    return bool(result.rowcount == 1)
