@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.rasa.client import crisis_reading
 from scripts.metrics import (
     FALLBACK_INTENT,
 )
@@ -61,6 +62,8 @@ class ModelRun:
     train_seconds: float
     size_mb: float
     confidences: list[float | None] = field(default_factory=list)
+    # Per text: (the likelier crisis intent, both crisis intents' confidence together).
+    crisis_readings: list[tuple[str | None, float]] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,7 +248,14 @@ def run_baseline(
     if not test_texts:
         return ModelRun(ROW_BASELINE, [], seconds, size_mb, [])
     predictions = [str(label) for label in pipeline.predict(list(test_texts))]
-    confidences: list[float | None] = [
-        float(row.max()) for row in pipeline.predict_proba(list(test_texts))
+    probabilities = pipeline.predict_proba(list(test_texts))
+    confidences: list[float | None] = [float(row.max()) for row in probabilities]
+    # Read as the guard reads a Rasa parse, from the baseline's whole probability ranking.
+    readings = [
+        crisis_reading({"intent_ranking": [
+            {"name": str(label), "confidence": float(p)}
+            for label, p in zip(pipeline.classes_, row, strict=True)
+        ]})
+        for row in probabilities
     ]
-    return ModelRun(ROW_BASELINE, predictions, seconds, size_mb, confidences)
+    return ModelRun(ROW_BASELINE, predictions, seconds, size_mb, confidences, readings)

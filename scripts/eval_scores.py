@@ -29,16 +29,16 @@ from scripts.metrics import (
 
 
 def guard_labels(predictions: Predictions) -> list[str]:
-    """What the gateway's guard takes from the model (bot/safety/guard.py): a crisis when the
-    best real intent is a crisis intent with at least MODEL_MIN_CONFIDENCE, even if the
-    fallback answered; otherwise the answer itself, with crises below that confidence
-    counted as not understood."""
+    """What the gateway's guard takes from the model (bot/safety/guard.py): the likelier
+    crisis intent when both crisis intents together have at least MODEL_MIN_CONFIDENCE,
+    whatever the answer was (the fallback, or a topic ahead of them); otherwise the answer
+    itself, with crises below that confidence counted as not understood."""
     labels = []
-    for deployed, top, confidence in zip(
-        predictions.deployed, predictions.top, predictions.confidence, strict=True
+    for deployed, crisis, confidence in zip(
+        predictions.deployed, predictions.crisis, predictions.crisis_confidence, strict=True
     ):
-        if top in CRISIS_INTENTS and confidence >= MODEL_MIN_CONFIDENCE:
-            labels.append(top)
+        if crisis in CRISIS_INTENTS and confidence >= MODEL_MIN_CONFIDENCE:
+            labels.append(crisis)
         else:
             labels.append(FALLBACK_INTENT if deployed in CRISIS_INTENTS else deployed)
     return labels

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import REPO_ROOT
+from bot.rasa.client import crisis_reading
 from scripts.eval_models import (
     MB,
     NO_VOCABULARY,
@@ -58,6 +59,10 @@ class Predictions:
     confidence: list[float]  # confidence of `top`
     train_seconds: float
     size_mb: float
+    # The guard's reading (bot.rasa.client.crisis_reading): the likelier crisis intent and
+    # both crisis intents' confidence together, wherever they rank.
+    crisis: list[str | None]
+    crisis_confidence: list[float]
 
     def slice(self, start: int, stop: int) -> Predictions:
         """The predictions for texts[start:stop], with the same cost."""
@@ -67,6 +72,8 @@ class Predictions:
             self.confidence[start:stop],
             self.train_seconds,
             self.size_mb,
+            self.crisis[start:stop],
+            self.crisis_confidence[start:stop],
         )
 
 
@@ -116,12 +123,15 @@ def fit_predict_rasa(
         size_mb = model_path.stat().st_size / MB
         parses = asyncio.run(parse_texts(model_path, list(texts)))
     tops = [top_intents(parse) for parse in parses]
+    readings = [crisis_reading(parse) for parse in parses]
     return Predictions(
         deployed=[t[0] for t in tops],
         top=[t[1] for t in tops],
         confidence=[0.0 if t[2] is None else t[2] for t in tops],
         train_seconds=seconds,
         size_mb=size_mb,
+        crisis=[r[0] for r in readings],
+        crisis_confidence=[r[1] for r in readings],
     )
 
 
@@ -132,7 +142,8 @@ def fit_predict_baseline(
     run = run_baseline([e.text for e in train], [e.intent for e in train], texts, seed)
     confidence = [0.0 if c is None else c for c in run.confidences]
     return Predictions(run.predictions, list(run.predictions), confidence, run.train_seconds,
-                       run.size_mb)
+                       run.size_mb, [r[0] for r in run.crisis_readings],
+                       [r[1] for r in run.crisis_readings])
 
 
 def fit_predict(

@@ -72,15 +72,18 @@ def test_calibration_finds_the_threshold_that_separates_unsure_out_of_scope_mess
     assert choice.macro_f1_without < choice.macro_f1
 
 
-def test_the_guard_takes_a_crisis_behind_the_fallback_but_not_below_its_bar() -> None:
+def test_the_guard_takes_a_crisis_behind_the_fallback_or_a_topic_but_not_below_its_bar() -> None:
     predictions = Predictions(
-        deployed=[FALLBACK_INTENT, FALLBACK_INTENT, SUICIDE, "greet"],
-        top=[SUICIDE, SUICIDE, SUICIDE, "greet"],
-        confidence=[0.35, 0.1, 0.2, 0.9],
+        deployed=[FALLBACK_INTENT, FALLBACK_INTENT, SUICIDE, "greet", "topic_mood"],
+        top=[SUICIDE, SUICIDE, SUICIDE, "greet", "topic_mood"],
+        confidence=[0.35, 0.1, 0.2, 0.9, 0.52],
         train_seconds=0.0,
         size_mb=0.0,
+        crisis=[SUICIDE, SUICIDE, SUICIDE, None, SUICIDE],
+        crisis_confidence=[0.35, 0.1, 0.2, 0.0, 0.46],
     )
-    assert guard_labels(predictions) == [SUICIDE, FALLBACK_INTENT, FALLBACK_INTENT, "greet"]
+    assert guard_labels(predictions) == [SUICIDE, FALLBACK_INTENT, FALLBACK_INTENT, "greet",
+                                         SUICIDE]
 
 
 WORDS = {

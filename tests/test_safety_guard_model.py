@@ -13,13 +13,13 @@ NET = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
 
 
 class ScriptedNlu:
-    """Answers /model/parse from a table; records what it was asked."""
+    """Answers the crisis reading from a table; records what it was asked."""
 
     def __init__(self, answers: dict[str, tuple[str, float]]) -> None:
         self.answers = answers
         self.asked: list[str] = []
 
-    async def parse(self, text: str) -> tuple[str | None, float]:
+    async def read_crisis(self, text: str) -> tuple[str | None, float]:
         self.asked.append(text)
         if text not in self.answers:
             raise RasaUnavailable("not scripted")

@@ -8,19 +8,26 @@ from typing import Any
 
 import aiohttp
 
-FALLBACK_INTENT = "nlu_fallback"
+# The model's two crisis intents (intents.md); the guard reads them together.
+CRISIS_INTENTS = ("crisis_suicide_selfharm", "crisis_unsafe")
 
 
-def best_real_intent(parse: object) -> tuple[str | None, float]:
-    """(name, confidence) of the best intent other than nlu_fallback in a /model/parse
-    result; (None, 0.0) when it has none."""
+def crisis_reading(parse: object) -> tuple[str | None, float]:
+    """(the likelier crisis intent, the confidence of both crisis intents together) in a
+    /model/parse result, wherever they rank — also behind nlu_fallback or another intent.
+    Together, because a message that is both kinds ("he locks me in without food, I want to
+    die") splits the model's belief between them, and because a crisis read as a close second
+    to topic_mood is still a crisis; (None, 0.0) when the ranking names neither."""
     if not isinstance(parse, dict):
         return None, 0.0
-    candidates = [parse.get("intent"), *(parse.get("intent_ranking") or [])]
-    for intent in candidates:
-        if isinstance(intent, dict) and intent.get("name") not in (None, FALLBACK_INTENT):
-            return str(intent["name"]), float(intent.get("confidence") or 0.0)
-    return None, 0.0
+    confidences: dict[str, float] = {}
+    for intent in [parse.get("intent"), *(parse.get("intent_ranking") or [])]:
+        if isinstance(intent, dict) and intent.get("name") in CRISIS_INTENTS:
+            confidences[str(intent["name"])] = float(intent.get("confidence") or 0.0)
+    if not confidences:
+        return None, 0.0
+    likelier = max(confidences, key=lambda name: confidences[name])
+    return likelier, sum(confidences.values())
 
 
 class RasaUnavailable(Exception):
@@ -58,10 +65,9 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
         return parse_replies(data)
 
-    async def parse(self, text: str) -> tuple[str | None, float]:
-        """NLU only (no dialogue): the best real intent and its confidence, even when the
-        FallbackClassifier answered (a crisis the model is unsure of still counts for the
-        guard); raises RasaUnavailable."""
+    async def read_crisis(self, text: str) -> tuple[str | None, float]:
+        """NLU only (no dialogue): the model's crisis reading of a text (crisis_reading);
+        raises RasaUnavailable."""
         params = {"token": self._token} if self._token else {}
         try:
             async with self._session.post(f"{self._base_url}/model/parse", params=params,
@@ -71,7 +77,7 @@ class RasaClient:
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
-        return best_real_intent(data)
+        return crisis_reading(data)
 
     async def is_ready(self) -> bool:
         """True when Rasa is up and has a model loaded."""
