@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.rasa.client import crisis_reading
+from bot.safety.guard import crisis_reading
 from scripts.metrics import (
     FALLBACK_INTENT,
 )

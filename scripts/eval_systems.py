@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import REPO_ROOT
-from bot.rasa.client import crisis_reading
+from bot.safety.guard import crisis_reading
 from scripts.eval_models import (
     MB,
     NO_VOCABULARY,
@@ -59,7 +59,7 @@ class Predictions:
     confidence: list[float]  # confidence of `top`
     train_seconds: float
     size_mb: float
-    # The guard's reading (bot.rasa.client.crisis_reading): the likelier crisis intent and
+    # The guard's reading (bot.safety.guard.crisis_reading): the likelier crisis intent and
     # both crisis intents' confidence together, wherever they rank.
     crisis: list[str | None]
     crisis_confidence: list[float]

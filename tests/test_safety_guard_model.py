@@ -13,17 +13,20 @@ NET = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
 
 
 class ScriptedNlu:
-    """Answers the crisis reading from a table; records what it was asked."""
+    """Answers /model/parse from a table of (intent, confidence); records what it was
+    asked."""
 
     def __init__(self, answers: dict[str, tuple[str, float]]) -> None:
         self.answers = answers
         self.asked: list[str] = []
 
-    async def read_crisis(self, text: str) -> tuple[str | None, float]:
+    async def parse(self, text: str) -> dict[str, Any]:
         self.asked.append(text)
         if text not in self.answers:
             raise RasaUnavailable("not scripted")
-        return self.answers[text]
+        name, confidence = self.answers[text]
+        intent = {"name": name, "confidence": confidence}
+        return {"intent": intent, "intent_ranking": [intent]}
 
 
 def guard(nlu: ScriptedNlu) -> SafetyGuard:

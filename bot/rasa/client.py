@@ -8,27 +8,6 @@ from typing import Any
 
 import aiohttp
 
-# The model's two crisis intents (intents.md); the guard reads them together.
-CRISIS_INTENTS = ("crisis_suicide_selfharm", "crisis_unsafe")
-
-
-def crisis_reading(parse: object) -> tuple[str | None, float]:
-    """(the likelier crisis intent, the confidence of both crisis intents together) in a
-    /model/parse result, wherever they rank — also behind nlu_fallback or another intent.
-    Together, because a message that is both kinds ("he locks me in without food, I want to
-    die") splits the model's belief between them, and because a crisis read as a close second
-    to topic_mood is still a crisis; (None, 0.0) when the ranking names neither."""
-    if not isinstance(parse, dict):
-        return None, 0.0
-    confidences: dict[str, float] = {}
-    for intent in [parse.get("intent"), *(parse.get("intent_ranking") or [])]:
-        if isinstance(intent, dict) and intent.get("name") in CRISIS_INTENTS:
-            confidences[str(intent["name"])] = float(intent.get("confidence") or 0.0)
-    if not confidences:
-        return None, 0.0
-    likelier = max(confidences, key=lambda name: confidences[name])
-    return likelier, sum(confidences.values())
-
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error; the message can be retried."""
@@ -54,30 +33,25 @@ class RasaClient:
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         """Run one user turn through Rasa's REST channel; raises RasaUnavailable."""
-        url = f"{self._base_url}/webhooks/rest/webhook"
         body = {"sender": sender, "message": text, "metadata": metadata}
-        try:
-            async with self._session.post(url, json=body, timeout=self._timeout) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                data = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
-        return parse_replies(data)
+        return parse_replies(await self._post("/webhooks/rest/webhook", body, {}))
 
-    async def read_crisis(self, text: str) -> tuple[str | None, float]:
-        """NLU only (no dialogue): the model's crisis reading of a text (crisis_reading);
+    async def parse(self, text: str) -> Any:
+        """NLU only (no dialogue): Rasa's /model/parse result for a text, as Rasa sent it;
         raises RasaUnavailable."""
         params = {"token": self._token} if self._token else {}
+        return await self._post("/model/parse", {"text": text}, params)
+
+    async def _post(self, path: str, body: dict[str, Any], params: dict[str, str]) -> Any:
+        """POST JSON to Rasa and return the decoded answer; raises RasaUnavailable."""
         try:
-            async with self._session.post(f"{self._base_url}/model/parse", params=params,
-                                          json={"text": text}, timeout=self._timeout) as response:
+            async with self._session.post(f"{self._base_url}{path}", params=params, json=body,
+                                          timeout=self._timeout) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                data = await response.json(content_type=None)
+                return await response.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
-        return crisis_reading(data)
 
     async def is_ready(self) -> bool:
         """True when Rasa is up and has a model loaded."""

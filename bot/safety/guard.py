@@ -21,7 +21,7 @@ from bot.store.models import SafetyDetection
 log = logging.getLogger(__name__)
 
 INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
-# The two crisis intents' confidence together (bot.rasa.client.crisis_reading) from which the
+# The two crisis intents' confidence together (crisis_reading) from which the
 # model's reading counts as a crisis. Read together rather than the top intent alone: in
 # cross-validation (2026-12-03, 5 folds, 4,342 examples) the top-intent rule found 520 of 614
 # crisis examples with 94 false alarms, the combined reading at 0.3 finds 552 with 140 —
@@ -31,6 +31,24 @@ MODEL_MIN_CONFIDENCE = 0.3
 # kater ik ga dood"): the model's guess on it reflects its priors, not the message. Short
 # crisis phrases ("ik wil dood", "ik snij me") are what the safety net's patterns cover.
 MIN_REST_WORDS = 4
+
+
+def crisis_reading(parse: object) -> tuple[str | None, float]:
+    """(the likelier crisis intent, the confidence of both crisis intents together) in a
+    /model/parse result, wherever they rank — also behind nlu_fallback or another intent.
+    Together, because a message that is both kinds ("he locks me in without food, I want to
+    die") splits the model's belief between them, and because a crisis read as a close second
+    to topic_mood is still a crisis; (None, 0.0) when the ranking names neither."""
+    if not isinstance(parse, dict):
+        return None, 0.0
+    confidences: dict[str, float] = {}
+    for intent in [parse.get("intent"), *(parse.get("intent_ranking") or [])]:
+        if isinstance(intent, dict) and intent.get("name") in INTENT_TO_KIND:
+            confidences[str(intent["name"])] = float(intent.get("confidence") or 0.0)
+    if not confidences:
+        return None, 0.0
+    likelier = max(confidences, key=lambda name: confidences[name])
+    return likelier, sum(confidences.values())
 
 
 def idiom_free_rest(net: SafetyNet, text: str) -> str | None:
@@ -88,7 +106,7 @@ class SafetyGuard:
 
     async def _read(self, text: str) -> tuple[str | None, float]:
         try:
-            return await self._rasa.read_crisis(text)
+            return crisis_reading(await self._rasa.parse(text))
         except RasaUnavailable:
             log.warning("NLU unavailable for the crisis check; the safety net still ran")
             return None, 0.0
