@@ -53,6 +53,13 @@ def test_matching_ignores_case_and_catches_inflections() -> None:
     assert not PATTERNS["lex_unsafe"].search("hoi hoe gaat het")
 
 
+def test_the_couch_is_not_the_bank() -> None:
+    # "ik hang op de bank" is lounging on the couch; the flag made it topic_money (0.84).
+    assert not PATTERNS["lex_money"].search("ik hang op de bank met chips")
+    assert PATTERNS["lex_money"].search("de bank belt steeds over mijn rekening")
+    assert PATTERNS["lex_money"].search("ik moet naar de bank")
+
+
 def test_no_pattern_lists_a_whole_held_out_sentence() -> None:
     # The lexicon is vocabulary: a held-out line of four or more words that a pattern
     # matches from its first letter to its last was copied into it.
