@@ -64,8 +64,7 @@ def cross_validate(
     size = len(examples)
     deployed, top = [""] * size, [""] * size
     confidence = [0.0] * size
-    crisis: list[str | None] = [None] * size
-    crisis_confidence = [0.0] * size
+    crisis_readings: list[tuple[str | None, float]] = [(None, 0.0)] * size
     scores, seconds = [], []
     for number, held_out in enumerate(stratified_folds(labels, folds, seed), start=1):
         held = set(held_out)
@@ -77,8 +76,7 @@ def cross_validate(
             deployed[index] = result.deployed[position]
             top[index] = result.top[position]
             confidence[index] = result.confidence[position]
-            crisis[index] = result.crisis[position]
-            crisis_confidence[index] = result.crisis_confidence[position]
+            crisis_readings[index] = result.crisis_readings[position]
         fold_f1 = macro_f1([labels[i] for i in held_out], as_understood(result.deployed))
         scores.append(fold_f1)
         seconds.append(result.train_seconds)
@@ -86,8 +84,8 @@ def cross_validate(
             "%s fold %d/%d: macro-F1 %.3f, trained in %.1f s",
             system.name, number, folds, fold_f1, result.train_seconds,
         )
-    pooled = Predictions(deployed, top, confidence, statistics.fmean(seconds), 0.0, crisis,
-                         crisis_confidence)
+    pooled = Predictions(deployed, top, confidence, statistics.fmean(seconds), 0.0,
+                         crisis_readings)
     return CrossValidation(pooled, scores, seconds)
 
 

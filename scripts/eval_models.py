@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.safety.guard import crisis_reading
+from bot.safety.guard import crisis_reading_of
 from scripts.metrics import (
     FALLBACK_INTENT,
 )
@@ -251,11 +251,7 @@ def run_baseline(
     probabilities = pipeline.predict_proba(list(test_texts))
     confidences: list[float | None] = [float(row.max()) for row in probabilities]
     # Read as the guard reads a Rasa parse, from the baseline's whole probability ranking.
-    readings = [
-        crisis_reading({"intent_ranking": [
-            {"name": str(label), "confidence": float(p)}
-            for label, p in zip(pipeline.classes_, row, strict=True)
-        ]})
-        for row in probabilities
-    ]
+    names = [str(label) for label in pipeline.classes_]
+    readings = [crisis_reading_of(dict(zip(names, map(float, row), strict=True)))
+                for row in probabilities]
     return ModelRun(ROW_BASELINE, predictions, seconds, size_mb, confidences, readings)

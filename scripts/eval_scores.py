@@ -34,8 +34,8 @@ def guard_labels(predictions: Predictions) -> list[str]:
     whatever the answer was (the fallback, or a topic ahead of them); otherwise the answer
     itself, with crises below that confidence counted as not understood."""
     labels = []
-    for deployed, crisis, confidence in zip(
-        predictions.deployed, predictions.crisis, predictions.crisis_confidence, strict=True
+    for deployed, (crisis, confidence) in zip(
+        predictions.deployed, predictions.crisis_readings, strict=True
     ):
         if crisis in CRISIS_INTENTS and confidence >= MODEL_MIN_CONFIDENCE:
             labels.append(crisis)

@@ -59,10 +59,9 @@ class Predictions:
     confidence: list[float]  # confidence of `top`
     train_seconds: float
     size_mb: float
-    # The guard's reading (bot.safety.guard.crisis_reading): the likelier crisis intent and
-    # both crisis intents' confidence together, wherever they rank.
-    crisis: list[str | None]
-    crisis_confidence: list[float]
+    # The guard's reading (bot.safety.guard.crisis_reading) per text: the likelier crisis
+    # intent and both crisis intents' confidence together, wherever they rank.
+    crisis_readings: list[tuple[str | None, float]]
 
     def slice(self, start: int, stop: int) -> Predictions:
         """The predictions for texts[start:stop], with the same cost."""
@@ -72,8 +71,7 @@ class Predictions:
             self.confidence[start:stop],
             self.train_seconds,
             self.size_mb,
-            self.crisis[start:stop],
-            self.crisis_confidence[start:stop],
+            self.crisis_readings[start:stop],
         )
 
 
@@ -123,15 +121,13 @@ def fit_predict_rasa(
         size_mb = model_path.stat().st_size / MB
         parses = asyncio.run(parse_texts(model_path, list(texts)))
     tops = [top_intents(parse) for parse in parses]
-    readings = [crisis_reading(parse) for parse in parses]
     return Predictions(
         deployed=[t[0] for t in tops],
         top=[t[1] for t in tops],
         confidence=[0.0 if t[2] is None else t[2] for t in tops],
         train_seconds=seconds,
         size_mb=size_mb,
-        crisis=[r[0] for r in readings],
-        crisis_confidence=[r[1] for r in readings],
+        crisis_readings=[crisis_reading(parse) for parse in parses],
     )
 
 
@@ -142,8 +138,7 @@ def fit_predict_baseline(
     run = run_baseline([e.text for e in train], [e.intent for e in train], texts, seed)
     confidence = [0.0 if c is None else c for c in run.confidences]
     return Predictions(run.predictions, list(run.predictions), confidence, run.train_seconds,
-                       run.size_mb, [r[0] for r in run.crisis_readings],
-                       [r[1] for r in run.crisis_readings])
+                       run.size_mb, run.crisis_readings)
 
 
 def fit_predict(

@@ -79,8 +79,8 @@ def test_the_guard_takes_a_crisis_behind_the_fallback_or_a_topic_but_not_below_i
         confidence=[0.35, 0.1, 0.2, 0.9, 0.52],
         train_seconds=0.0,
         size_mb=0.0,
-        crisis=[SUICIDE, SUICIDE, SUICIDE, None, SUICIDE],
-        crisis_confidence=[0.35, 0.1, 0.2, 0.0, 0.46],
+        crisis_readings=[(SUICIDE, 0.35), (SUICIDE, 0.1), (SUICIDE, 0.2), (None, 0.0),
+                         (SUICIDE, 0.46)],
     )
     assert guard_labels(predictions) == [SUICIDE, FALLBACK_INTENT, FALLBACK_INTENT, "greet",
                                          SUICIDE]

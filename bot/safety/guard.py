@@ -8,6 +8,7 @@ Either one suffices.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -34,21 +35,27 @@ MIN_REST_WORDS = 4
 
 
 def crisis_reading(parse: object) -> tuple[str | None, float]:
-    """(the likelier crisis intent, the confidence of both crisis intents together) in a
-    /model/parse result, wherever they rank — also behind nlu_fallback or another intent.
-    Together, because a message that is both kinds ("he locks me in without food, I want to
-    die") splits the model's belief between them, and because a crisis read as a close second
-    to topic_mood is still a crisis; (None, 0.0) when the ranking names neither."""
+    """The crisis reading (`crisis_reading_of`) of a /model/parse result, wherever the
+    crisis intents rank — also behind nlu_fallback or another intent."""
     if not isinstance(parse, dict):
         return None, 0.0
     confidences: dict[str, float] = {}
     for intent in [parse.get("intent"), *(parse.get("intent_ranking") or [])]:
-        if isinstance(intent, dict) and intent.get("name") in INTENT_TO_KIND:
+        if isinstance(intent, dict) and intent.get("name"):
             confidences[str(intent["name"])] = float(intent.get("confidence") or 0.0)
-    if not confidences:
+    return crisis_reading_of(confidences)
+
+
+def crisis_reading_of(confidences: Mapping[str, float]) -> tuple[str | None, float]:
+    """(the likelier crisis intent, the confidence of both crisis intents together) among
+    intents' confidences; (None, 0.0) when neither is there. Together, because a message that
+    is both kinds ("he locks me in without food, I want to die") splits the model's belief
+    between them, and because a crisis read as a close second to topic_mood is still a
+    crisis."""
+    crises = {name: c for name, c in confidences.items() if name in INTENT_TO_KIND}
+    if not crises:
         return None, 0.0
-    likelier = max(confidences, key=lambda name: confidences[name])
-    return likelier, sum(confidences.values())
+    return max(crises, key=lambda name: crises[name]), sum(crises.values())
 
 
 def idiom_free_rest(net: SafetyNet, text: str) -> str | None:
