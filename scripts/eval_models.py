@@ -20,7 +20,6 @@ from scripts.metrics import (
 logger = logging.getLogger("broekzak.evaluate")
 
 ROW_MODEL = "rasa model"
-ROW_MODEL_NO_FALLBACK = "rasa model, fallback ignored"
 ROW_BASELINE = "baseline tf-idf + logreg"
 MB = 1_000_000
 MODEL_NAME = "nlu-evaluation"
@@ -191,20 +190,6 @@ async def parse_texts(model_path: Path, texts: Sequence[str]) -> list[dict[str, 
 
     agent = Agent.load(str(model_path))
     return [await agent.parse_message(text) for text in texts]
-
-
-def model_runs(
-    parses: Sequence[Mapping[str, Any]], seconds: float, size_mb: float
-) -> tuple[ModelRun, ModelRun]:
-    """The Rasa model's parses as two runs: (as deployed, with the fallback ignored)."""
-    tops = [top_intents(parse) for parse in parses]
-    # Confidence reported for both rows: that of the best non-fallback intent.
-    confidences = [t[2] for t in tops]
-    deployed = ModelRun(ROW_MODEL, [t[0] for t in tops], seconds, size_mb, confidences)
-    no_fallback = ModelRun(
-        ROW_MODEL_NO_FALLBACK, [t[1] for t in tops], seconds, size_mb, confidences
-    )
-    return deployed, no_fallback
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from scripts.eval_models import (
     Example,
     ModelRun,
     build_baseline,
-    model_runs,
     run_baseline,
     top_intents,
 )
@@ -311,26 +310,6 @@ def test_repeated_texts() -> None:
     texts = ["mijn telefoon is dood!", "ik wil niet dood", "💀", "IK WIL DOOD", "👌", " "]
     assert repeated_texts(texts, known) == [0, 2, 3]
     assert repeated_texts([], known) == []
-
-
-def test_model_runs_from_parses() -> None:
-    parses = [
-        {"intent": {"name": SUICIDE, "confidence": 0.8}, "intent_ranking": []},
-        {
-            "intent": {"name": FALLBACK_INTENT, "confidence": 0.45},
-            "intent_ranking": [
-                {"name": FALLBACK_INTENT, "confidence": 0.45},
-                {"name": UNSAFE, "confidence": 0.4},
-            ],
-        },
-    ]
-    deployed, no_fallback = model_runs(parses, 12.0, 3.5)
-    assert deployed.name == ROW_MODEL
-    assert deployed.predictions == [SUICIDE, FALLBACK_INTENT]
-    assert no_fallback.predictions == [SUICIDE, UNSAFE]
-    assert deployed.confidences == pytest.approx([0.8, 0.4])
-    assert (deployed.train_seconds, deployed.size_mb) == (12.0, 3.5)
-    assert model_runs([], 1.0, 1.0)[0].predictions == []
 
 
 def _run(predictions: list[str]) -> ModelRun:
