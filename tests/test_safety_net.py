@@ -111,3 +111,22 @@ def test_no_non_crisis_line_of_the_data_trips_the_net() -> None:
     assert len(lines) > 3000
     tripped = [(e.intent, e.text) for e in lines if NET.check(e.text) is not None]
     assert tripped == []
+
+
+def test_no_crisis_line_of_the_data_is_silenced_by_an_idiom() -> None:
+    # An exclusion that swallows a crisis verb ("killen" in "ik ga mezelf killen") hides it
+    # from every pattern and leaves the model a fragment too short to judge: neither signal
+    # could fire. Each crisis line must keep the net firing or leave the model enough words.
+    from bot.safety.guard import idiom_free_rest
+    from scripts.eval_models import load_examples
+
+    crises = [
+        example.text
+        for path in ("data/nlu", "tests/nlu_test")
+        for example in load_examples(str(REPO_ROOT / path))
+        if example.intent.startswith("crisis_")
+    ]
+    assert len(crises) > 700
+    silenced = [t for t in crises if NET.check(t) is None and idiom_free_rest(NET, t) == ""]
+    assert silenced == []
+    assert idiom_free_rest(NET, "ik ga mezelf killen") is None
