@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import REPO_ROOT
+from bot.safety.guard import idiom_free_rest
 from bot.safety.net import PatternError, SafetyNet, normalise
+from scripts.eval_models import Example, load_examples
 
 PATTERNS_FILE = REPO_ROOT / "safety" / "patterns.yml"
 NET = SafetyNet.from_file(PATTERNS_FILE)
@@ -97,17 +101,17 @@ def test_idioms_are_cut_out_for_the_model_and_the_rest_is_kept() -> None:
     assert NET.without_idioms("ik wil praten") == ("ik wil praten", False)
 
 
+@functools.cache
+def _data_lines() -> tuple[Example, ...]:
+    """Every line of the training data and the test split, read once for the tests below."""
+    return tuple(example for path in ("data/nlu", "tests/nlu_test")
+                 for example in load_examples(str(REPO_ROOT / path)))
+
+
 def test_no_non_crisis_line_of_the_data_trips_the_net() -> None:
     # A pattern that fires on "ik vergat mijn sleutels" would send crisis numbers to a young
     # person telling about their day: the training data and the test split are the check.
-    from scripts.eval_models import load_examples
-
-    lines = [
-        example
-        for path in ("data/nlu", "tests/nlu_test")
-        for example in load_examples(str(REPO_ROOT / path))
-        if not example.intent.startswith("crisis_")
-    ]
+    lines = [e for e in _data_lines() if not e.intent.startswith("crisis_")]
     assert len(lines) > 3000
     tripped = [(e.intent, e.text) for e in lines if NET.check(e.text) is not None]
     assert tripped == []
@@ -117,15 +121,7 @@ def test_no_crisis_line_of_the_data_is_silenced_by_an_idiom() -> None:
     # An exclusion that swallows a crisis verb ("killen" in "ik ga mezelf killen") hides it
     # from every pattern and leaves the model a fragment too short to judge: neither signal
     # could fire. Each crisis line must keep the net firing or leave the model enough words.
-    from bot.safety.guard import idiom_free_rest
-    from scripts.eval_models import load_examples
-
-    crises = [
-        example.text
-        for path in ("data/nlu", "tests/nlu_test")
-        for example in load_examples(str(REPO_ROOT / path))
-        if example.intent.startswith("crisis_")
-    ]
+    crises = [e.text for e in _data_lines() if e.intent.startswith("crisis_")]
     assert len(crises) > 700
     silenced = [t for t in crises if NET.check(t) is None and idiom_free_rest(NET, t) == ""]
     assert silenced == []
