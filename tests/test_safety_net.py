@@ -12,6 +12,7 @@ from bot.config import REPO_ROOT
 from bot.safety.guard import idiom_free_rest
 from bot.safety.net import PatternError, SafetyNet, normalise
 from scripts.eval_models import Example, load_examples
+from scripts.metrics import CRISIS_INTENTS
 
 PATTERNS_FILE = REPO_ROOT / "safety" / "patterns.yml"
 NET = SafetyNet.from_file(PATTERNS_FILE)
@@ -111,7 +112,7 @@ def _data_lines() -> tuple[Example, ...]:
 def test_no_non_crisis_line_of_the_data_trips_the_net() -> None:
     # A pattern that fires on "ik vergat mijn sleutels" would send crisis numbers to a young
     # person telling about their day: the training data and the test split are the check.
-    lines = [e for e in _data_lines() if not e.intent.startswith("crisis_")]
+    lines = [e for e in _data_lines() if e.intent not in CRISIS_INTENTS]
     assert len(lines) > 3000
     tripped = [(e.intent, e.text) for e in lines if NET.check(e.text) is not None]
     assert tripped == []
@@ -121,7 +122,7 @@ def test_no_crisis_line_of_the_data_is_silenced_by_an_idiom() -> None:
     # An exclusion that swallows a crisis verb ("killen" in "ik ga mezelf killen") hides it
     # from every pattern and leaves the model a fragment too short to judge: neither signal
     # could fire. Each crisis line must keep the net firing or leave the model enough words.
-    crises = [e.text for e in _data_lines() if e.intent.startswith("crisis_")]
+    crises = [e.text for e in _data_lines() if e.intent in CRISIS_INTENTS]
     assert len(crises) > 700
     silenced = [t for t in crises if NET.check(t) is None and idiom_free_rest(NET, t) == ""]
     assert silenced == []
