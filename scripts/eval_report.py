@@ -10,7 +10,7 @@ from typing import Any
 from bot.config import REPO_ROOT
 from scripts.eval_crisis import crisis_markdown
 from scripts.eval_scores import SystemScores, per_intent_f1
-from scripts.metrics import FALLBACK_INTENT, confusion_counts
+from scripts.metrics import FALLBACK_INTENT, CrisisScores, confusion_counts
 from scripts.tables import fmt, markdown_table
 
 logger = logging.getLogger("broekzak.evaluate")
@@ -83,6 +83,32 @@ def detail_rows(scores: Mapping[str, SystemScores]) -> tuple[list[str], list[lis
         ]
         for name, s in scores.items()
     ]
+    return header, rows
+
+
+def sweep_cell(crisis: CrisisScores | None) -> str:
+    """'0.93/0.84 (908 found, 172 false)', or '-' when the system has no such row."""
+    if crisis is None:
+        return "-"
+    return (f"{recall_precision(crisis.recall, crisis.precision)} "
+            f"({crisis.true_positives} found, {crisis.false_positives} false)")
+
+
+def guard_sweep_table(scores: Mapping[str, SystemScores]) -> tuple[list[str], list[list[str]]]:
+    """Crisis detection on the folds at each guard confidence, by the model alone and by
+    model + net, per system: recall/precision, crises found and false alarms (the evidence
+    for MODEL_MIN_CONFIDENCE)."""
+    names = list(scores)
+    thresholds = sorted({t for s in scores.values() for t in s.cv_guard_sweep})
+    rows = [
+        [f"{threshold:.2f}",
+         *[cell for name in names for cell in (
+             sweep_cell(scores[name].cv_guard_sweep.get(threshold)),
+             sweep_cell(scores[name].cv_guard_sweep_with_net.get(threshold)))]]
+        for threshold in thresholds
+    ]
+    header = ["guard confidence",
+              *[f"{name} {who}" for name in names for who in ("model", "model + net")]]
     return header, rows
 
 
@@ -227,6 +253,17 @@ def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: P
         "cross-validation predictions (fallback right for out-of-scope, wrong otherwise).",
         "",
         tables["details"],
+        "",
+        "## Guard confidence (crisis detection by the model alone, cross-validation)",
+        "",
+        "The gateway's guard counts the model's reading as a crisis when both crisis intents "
+        "together have at least this confidence (bot/safety/guard.py; in use: "
+        f"{report['guard_min_confidence']}). Recall comes first (safety.md); each false alarm "
+        "sends a worker an urgent chat that was not one. The model + net columns are "
+        "optimistic — the net's patterns were written with the training data in view — and "
+        "show which of the model's extra finds the net already makes.",
+        "",
+        tables["guard"],
         "",
         "## Per intent (F1, cross-validation)",
         "",

@@ -27,17 +27,22 @@ from scripts.metrics import (
     per_intent_scores,
 )
 
+# The guard confidences the report compares on the folds (bot/safety/guard.py picks one).
+GUARD_THRESHOLDS: tuple[float, ...] = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
-def guard_labels(predictions: Predictions) -> list[str]:
+
+def guard_labels(predictions: Predictions,
+                 min_confidence: float = MODEL_MIN_CONFIDENCE) -> list[str]:
     """What the gateway's guard takes from the model (bot/safety/guard.py): the likelier
-    crisis intent when both crisis intents together have at least MODEL_MIN_CONFIDENCE,
-    whatever the answer was (the fallback, or a topic ahead of them); otherwise the answer
-    itself, with crises below that confidence counted as not understood."""
+    crisis intent when both crisis intents together have at least `min_confidence`
+    (MODEL_MIN_CONFIDENCE), whatever the answer was (the fallback, or a topic ahead of
+    them); otherwise the answer itself, with crises below that confidence counted as not
+    understood."""
     labels = []
     for deployed, (crisis, confidence) in zip(
         predictions.deployed, predictions.crisis_readings, strict=True
     ):
-        if crisis in CRISIS_INTENTS and confidence >= MODEL_MIN_CONFIDENCE:
+        if crisis in CRISIS_INTENTS and confidence >= min_confidence:
             labels.append(crisis)
         else:
             labels.append(FALLBACK_INTENT if deployed in CRISIS_INTENTS else deployed)
@@ -54,6 +59,10 @@ class SystemScores:
     cv_macro_f1_sd: float
     cv_fallback: FallbackBehaviour
     cv_crisis_model: CrisisScores
+    # Crisis detection on the folds at each of GUARD_THRESHOLDS, by the model alone and by
+    # model + safety net as the bot runs them: the evidence for MODEL_MIN_CONFIDENCE.
+    cv_guard_sweep: dict[float, CrisisScores]
+    cv_guard_sweep_with_net: dict[float, CrisisScores]
     cv_per_intent: dict[str, IntentScores]
     threshold: ThresholdChoice
     test_accuracy: float
@@ -77,6 +86,7 @@ def score_system(
     name: str,
     train_labels: Sequence[str],
     cv: CrossValidation,
+    net_cv: Sequence[str],
     test_labels: Sequence[str],
     test: Predictions,
     net_test: Sequence[str],
@@ -103,6 +113,15 @@ def score_system(
         cv_macro_f1_sd=cv.macro_f1_sd,
         cv_fallback=fallback_behaviour(train_labels, cv.predictions.deployed),
         cv_crisis_model=crisis_scores(train_labels, guard_labels(cv.predictions)),
+        cv_guard_sweep={
+            threshold: crisis_scores(train_labels, guard_labels(cv.predictions, threshold))
+            for threshold in GUARD_THRESHOLDS
+        },
+        cv_guard_sweep_with_net={
+            threshold: crisis_scores(
+                train_labels, either_fires(guard_labels(cv.predictions, threshold), net_cv))
+            for threshold in GUARD_THRESHOLDS
+        },
         cv_per_intent=per_intent_scores(train_labels, cv_answers, sorted(set(train_labels))),
         threshold=calibrate_threshold(train_labels, cv.predictions.top, cv.predictions.confidence),
         test_accuracy=accuracy(test_labels, test_answers),

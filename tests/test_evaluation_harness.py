@@ -4,6 +4,7 @@ reading of a model, and a whole (small) run through the real pipeline."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from scripts.eval_cv import (
     with_threshold,
 )
 from scripts.eval_models import EvaluationError, Example
-from scripts.eval_scores import guard_labels
+from scripts.eval_scores import GUARD_THRESHOLDS, guard_labels
 from scripts.eval_systems import (
     SYSTEM_BASELINE,
     Predictions,
@@ -84,6 +85,11 @@ def test_the_guard_takes_a_crisis_behind_the_fallback_or_a_topic_but_not_below_i
     )
     assert guard_labels(predictions) == [SUICIDE, FALLBACK_INTENT, FALLBACK_INTENT, "greet",
                                          SUICIDE]
+    # A lower bar takes the crisis at 0.2 too; a higher one drops those at 0.35 and 0.46.
+    assert guard_labels(predictions, 0.15) == [SUICIDE, FALLBACK_INTENT, SUICIDE, "greet",
+                                               SUICIDE]
+    assert guard_labels(predictions, 0.5) == [FALLBACK_INTENT, FALLBACK_INTENT,
+                                              FALLBACK_INTENT, "greet", "topic_mood"]
 
 
 WORDS = {
@@ -164,6 +170,15 @@ def test_a_whole_run_compares_the_systems_and_writes_the_report(
     assert len(broekzak["robust_by_perturbation"]) == 5
     assert 0.0 <= broekzak["cv_macro_f1"] <= 1.0
     assert 0.0 <= broekzak["threshold"]["threshold"] <= 0.9
+    # The guard sweep: recall can only fall as the bar rises, false alarms likewise.
+    sweep = [broekzak["cv_guard_sweep"][key] for key in sorted(broekzak["cv_guard_sweep"],
+                                                                 key=float)]
+    assert len(sweep) == len(GUARD_THRESHOLDS)
+    with_net = broekzak["cv_guard_sweep_with_net"]
+    assert all(with_net[key]["true_positives"] >= broekzak["cv_guard_sweep"][key]["true_positives"]
+               for key in with_net)
+    assert all(a["true_positives"] >= b["true_positives"] and
+               a["false_positives"] >= b["false_positives"] for a, b in pairwise(sweep))
     assert set(report["crisis"]["datasets"]) == {"test split", "hard cases"}
     out = tmp_path / "out"
     for name in ("evaluation.md", "evaluation.json", "per_intent_f1.png",
@@ -175,6 +190,7 @@ def test_a_whole_run_compares_the_systems_and_writes_the_report(
     # User text goes to the report files, never to the terminal or the log.
     assert "kwil echt niet meer leven" not in printed.out + printed.err
     assert "## Crisis detection" in (out / "evaluation.md").read_text()
+    assert "## Guard confidence" in (out / "evaluation.md").read_text()
 
 
 def test_an_unknown_system_is_refused(tmp_path: Path) -> None:
