@@ -20,3 +20,15 @@ def collapse_repeats(text: str) -> str:
 def normalise(text: str) -> str:
     """The form the classifiers see: lower case, stretched letters collapsed, spaces tidied."""
     return " ".join(collapse_repeats(text.lower()).split())
+
+
+# Laughter: "haha", "hihihi", "hehe", "lol", "looool", "lmao", "xd", and the emoji young people
+# laugh with (😂 🤣 😹 😆, and 💀 for "dying of laughter"). Matched on a lower-cased token.
+_LAUGHTER = re.compile(
+    r"a?(?:h[aei]+){2,}h?|lo+l+z?|lmf?a+o+|rofl|x+d+|[😂🤣😹😆💀]", re.UNICODE
+)
+
+
+def is_laughter(token: str) -> bool:
+    """Whether a lower-cased token is only laughter ("hahaha", "lol", "xd", "😂")."""
+    return _LAUGHTER.fullmatch(token) is not None

@@ -5,6 +5,12 @@ stretched spellings as distinct words ("hoiii" ≠ "hoi"). Here every emoji is a
 own — "👋", "👍" and "😭" mean greet, affirm and distress — and each token's lemma has its
 letters un-stretched (nlu.normalise), which the CountVectorsFeaturizer uses by default.
 Punctuation is dropped; apostrophes inside words are kept ("m'n", "zo'n").
+
+Laughter ("haha", "lol", "xd", 😂, 💀) is dropped when the message has other words. Young people
+add it to anything — a question about cost, and a crisis it masks ("ik wil gwn dood lol") —
+but most training lines that carry it are jokes, so as a feature it taught the classifier
+"laughter means out of scope" ("wat kost het lol" → out_of_scope). A message that is only
+laughter keeps it: then it is the whole message.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.normalise import collapse_repeats
+from nlu.normalise import collapse_repeats, is_laughter
 
 # A word (letters/digits, inner apostrophes allowed) or one emoji with its modifiers,
 # variation selectors and zero-width-joiner sequences (👍🏽, ❤️, 🏳️‍🌈).
@@ -65,4 +72,6 @@ class YouthTokenizer(WhitespaceTokenizer):
         tokens = [
             Token(word, start, lemma=collapse_repeats(word.lower())) for word, start in pieces
         ]
+        if attribute == TEXT:
+            tokens = [token for token in tokens if not is_laughter(token.lemma)] or tokens
         return self._apply_token_pattern(tokens)

@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from nlu.e5_featurizer import E5ConfigError, E5Featurizer
 from nlu.linear_classifier import LinearClassifierConfigError, softmax
-from nlu.normalise import collapse_repeats, normalise
+from nlu.normalise import collapse_repeats, is_laughter, normalise
 from nlu.spelling import (
     NORMALISED_TEXT,
     correct,
@@ -66,6 +66,34 @@ def test_tokenizer_lemmas_are_lower_case_and_unstretched() -> None:
 
 def test_tokenizer_keeps_punctuation_only_text_as_one_token() -> None:
     assert tokenize(":)") == [(":)", ":)")]
+
+
+@pytest.mark.parametrize("laughter", ["haha", "HAHAHAAA", "hihi", "lol", "loool", "xD", "lmao",
+                                      "😂", "🤣", "💀"])
+def test_laughter_is_recognised_in_its_common_spellings(laughter: str) -> None:
+    assert is_laughter(collapse_repeats(laughter.lower()))
+
+
+@pytest.mark.parametrize("word", ["ha", "hé", "heel", "hier", "lollie", "dood", "x", "😭", "🙏"])
+def test_words_and_other_emoji_are_not_laughter(word: str) -> None:
+    assert not is_laughter(word)
+
+
+def test_the_tokenizer_drops_laughter_from_a_message_with_other_words() -> None:
+    assert [lemma for _, lemma in tokenize("wat kost het lol 😂")] == ["wat", "kost", "het"]
+    assert [lemma for _, lemma in tokenize("ik wil gwn dood haha 💀")] == [
+        "ik", "wil", "gwn", "dood"]
+
+
+def test_a_message_of_only_laughter_keeps_it() -> None:
+    assert tokenize("hahaha 😂") == [("hahaha", "hahaha"), ("😂", "😂")]
+
+
+def test_laughter_is_dropped_from_the_text_only_not_from_other_attributes() -> None:
+    tokenizer = YouthTokenizer(YouthTokenizer.get_default_config())
+    message = Message.build(text="lol", intent="out_of_scope")
+    message.set("response", "haha leuk")
+    assert [t.text for t in tokenizer.tokenize(message, "response")] == ["haha", "leuk"]
 
 
 # ------------------------------------------------------------------------------------------
