@@ -25,9 +25,13 @@ INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
 # The two crisis intents' confidence together (crisis_reading) from which the
 # model's reading counts as a crisis. Read together rather than the top intent alone: in
 # cross-validation (2026-12-03, 5 folds, 4,342 examples) the top-intent rule found 520 of 614
-# crisis examples with 94 false alarms, the combined reading at 0.3 finds 552 with 140 —
-# recall first (safety.md), for about one false alarm more per hundred other messages.
-MODEL_MIN_CONFIDENCE = 0.3
+# crisis examples with 94 false alarms, the combined reading at 0.3 finds 552 with 140.
+# The bar itself comes from `make evaluate`'s guard sweep on the folds (2026-12-04, 5,835
+# examples, model + net): lowering it from 0.35 to 0.3 to 0.25 finds 5 and 6 more crises for
+# 28 and 35 more false alarms (about 6 per crisis); below 0.25 each crisis costs 12. safety.md:
+# a missed crisis can cost a life, a false alarm a worker a few minutes — so a crisis is
+# weighed as ten false alarms, and the bar is the lowest where one costs fewer than that.
+MODEL_MIN_CONFIDENCE = 0.25
 # With an idiom cut out, a rest this short is a fragment ("ik heb zo'n" from "ik heb zo'n
 # kater ik ga dood"): the model's guess on it reflects its priors, not the message. Short
 # crisis phrases ("ik wil dood", "ik snij me") are what the safety net's patterns cover.
