@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import logging
 
 from sanic import Sanic, response
 from sanic.request import Request
 
 from actions.settings import get_settings
+from bot.logs import configure_logging
 
 
 def create_action_app(token: str) -> Sanic:
@@ -32,7 +32,7 @@ def create_action_app(token: str) -> Sanic:
 def main() -> None:
     """Serve the actions until stopped."""
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     app = create_action_app(settings.actions_token)
     app.run(host=settings.actions_host, port=settings.actions_port, workers=1,
             access_log=False, motd=False)

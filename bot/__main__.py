@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from aiohttp import web
 from bot import cli_telegram, cli_workers
 from bot.app import init_app
 from bot.config import REPO_ROOT, ConfigError, load_settings
+from bot.logs import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     from bot.store.migrate import upgrade
 
     if args.command == "migrate":

@@ -12,12 +12,14 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 from aiohttp import web
 
 from bot.app import init_app
 from bot.config import REPO_ROOT, Settings
+from bot.logs import child_log_level
 from bot.store.migrate import upgrade
 
 log = logging.getLogger("broekzak")
@@ -50,6 +52,8 @@ def child_environment(settings: Settings,
         "GATEWAY_URL": settings.gateway_url,
         "PYTHONPATH": str(REPO_ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        # Rasa at DEBUG logs every message it parses; the action server reads it too.
+        "LOG_LEVEL": child_log_level(settings.log_level),
     })
     return env
 
@@ -75,10 +79,14 @@ class Stack:
     """The child processes of one run, started and stopped together."""
 
     def __init__(self, settings: Settings, model: Path | str,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None,
+                 output: IO[bytes] | None = None) -> None:
         self.settings = settings
         self.model = model
         self.extra_env = extra_env or {}
+        # Where the children's stdout and stderr go: this process's own by default (the
+        # terminal, or the service manager's journal); a file in tests that read the logs.
+        self.output = output
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start_children(self) -> None:
@@ -86,7 +94,9 @@ class Stack:
         env = child_environment(self.settings, self.extra_env)
         for command in (action_server_command(), rasa_command(self.settings, self.model)):
             # The commands are built from our own settings, never from user input.
-            self.processes.append(subprocess.Popen(command, cwd=REPO_ROOT, env=env))  # noqa: S603
+            self.processes.append(subprocess.Popen(  # noqa: S603
+                command, cwd=REPO_ROOT, env=env, stdout=self.output,
+                stderr=None if self.output is None else subprocess.STDOUT))
 
     def dead_child(self) -> subprocess.Popen[bytes] | None:
         """A child that exited, if any."""

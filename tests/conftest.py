@@ -96,8 +96,10 @@ def tracker() -> Tracker:
 class RealStack:
     """Ports and secrets of the Rasa server and action server started for the test session."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, log_path: Path) -> None:
         self.settings = settings
+        # Everything Rasa and the action server wrote to stdout and stderr.
+        self.log_path = log_path
 
     def gateway_settings(self, database_url: str, **overrides: str) -> Settings:
         """Settings for a gateway that talks to this stack."""
@@ -115,8 +117,9 @@ class RealStack:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[RealStack]:
-    """The trained model served by a real Rasa server and the real action server."""
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStack]:
+    """The trained model served by a real Rasa server and the real action server; their
+    output goes to `RealStack.log_path`, so tests can check what they log."""
     if not MODEL.is_file():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does)")
     gateway_port = free_port()
@@ -128,18 +131,26 @@ def stack() -> Iterator[RealStack]:
         ACTIONS_TOKEN="test-actions-token",
         HANDOFF_SECRET="test-handoff-secret",
         GATEWAY_URL=f"http://127.0.0.1:{gateway_port}",
+        LOG_LEVEL="DEBUG",
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # The action server's own clock-dependent texts (offers) stay stable in tests; who is
     # available is decided by the gateway under test and reported back on escalation.
-    real = Stack(settings, MODEL, extra_env={"OPENING_HOURS": "ma-zo 00:00-24:00"})
-    real.start_children()
-    try:
-        if not asyncio.run(wait_until_ready(real)):
-            pytest.fail("Rasa or the action server did not start")
-        yield RealStack(settings)
-    finally:
-        real.stop_children()
+    log_path = tmp_path_factory.mktemp("stack") / "children.log"
+    with log_path.open("wb") as output:
+        # Unbuffered, so the log file holds what the children wrote by the time a test reads it.
+        # LOG_LEVEL=DEBUG as an admin might set it in the environment: the children must
+        # still log no message text (tests/test_logs_privacy.py).
+        real = Stack(settings, MODEL, output=output, extra_env={
+            "OPENING_HOURS": "ma-zo 00:00-24:00", "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "DEBUG"})
+        real.start_children()
+        try:
+            if not asyncio.run(wait_until_ready(real)):
+                pytest.fail("Rasa or the action server did not start:\n"
+                            + log_path.read_text(errors="replace")[-3000:])
+            yield RealStack(settings, log_path)
+        finally:
+            real.stop_children()
 
 
 class LiveGateway:

@@ -1,6 +1,8 @@
-"""Helpers for tests that look into the gateway's database."""
+"""Helpers for tests that talk to the gateway and look into its database."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -30,3 +32,13 @@ async def stored_messages(database_url: str) -> list[Message]:
             return list((await session.execute(select(Message).order_by(Message.id))).scalars())
     finally:
         await engine.dispose()
+
+
+REST_WEBHOOK = "/webhooks/rest/webhook"
+
+
+async def say_over_rest(client: Any, sender: str, text: str) -> str:
+    """Send one message over the REST channel; the bot's replies joined by newlines."""
+    response = await client.post(REST_WEBHOOK, json={"sender": sender, "message": text})
+    assert response.status == 200, await response.text()
+    return "\n".join(r["text"] for r in await response.json())

@@ -13,15 +13,9 @@ from sqlalchemy import select
 
 from bot.store.db import create_engine, session_factory
 from bot.store.models import Handoff, SafetyDetection
+from tests.gateway_helpers import say_over_rest
 
 pytestmark = pytest.mark.stack
-REST = "/webhooks/rest/webhook"
-
-
-async def say(client: Any, sender: str, text: str) -> str:
-    response = await client.post(REST, json={"sender": sender, "message": text})
-    assert response.status == 200, await response.text()
-    return "\n".join(r["text"] for r in await response.json())
 
 
 async def rows(db_url: str, model: Any) -> list[Any]:
@@ -46,7 +40,7 @@ async def rows(db_url: str, model: Any) -> list[Any]:
 async def test_each_crisis_kind_gets_its_numbers_in_the_same_turn_and_escalates_urgently(
     live_gateway, text: str, expected: list[str], not_expected: list[str]
 ) -> None:
-    answer = await say(live_gateway.client, f"j-{uuid.uuid4()}", text)
+    answer = await say_over_rest(live_gateway.client, f"j-{uuid.uuid4()}", text)
     for number in expected:
         assert number in answer
     for number in not_expected:
@@ -59,7 +53,7 @@ async def test_each_crisis_kind_gets_its_numbers_in_the_same_turn_and_escalates_
 @pytest.mark.parametrize("text", ["ik ga dood van het lachen", "mijn telefoon is dood",
                                   "ik schaam me dood", "die toets was killing"])
 async def test_idioms_raise_no_alarm(live_gateway, text: str) -> None:
-    answer = await say(live_gateway.client, f"j-{uuid.uuid4()}", text)
+    answer = await say_over_rest(live_gateway.client, f"j-{uuid.uuid4()}", text)
     assert "0800-0113" not in answer and "112" not in answer
     assert await rows(live_gateway.db_url, Handoff) == []
     assert await rows(live_gateway.db_url, SafetyDetection) == []
@@ -78,7 +72,7 @@ async def test_out_of_hours_a_crisis_still_reaches_on_call(make_live_gateway,
     server = await aiohttp_server(app)
     gateway = await make_live_gateway(OPENING_HOURS="", ONCALL_WEBHOOK_URL=str(
         server.make_url("/oncall")), NOTIFY_SECRET="s")
-    answer = await say(gateway.client, "j-night",
+    answer = await say_over_rest(gateway.client, "j-night",
                        "ik heb pillen gespaard en wil er een eind aan maken")
     assert "0800-0113" in answer
     assert "dienst" in answer  # "onze collega met dienst gewaarschuwd"
@@ -94,10 +88,10 @@ async def test_while_waiting_the_numbers_come_at_once_and_the_handoff_turns_urge
     live_gateway,
 ) -> None:
     client = live_gateway.client
-    await say(client, "j-wait", "ik wil met iemand praten")
+    await say_over_rest(client, "j-wait", "ik wil met iemand praten")
     [handoff] = await rows(live_gateway.db_url, Handoff)
     assert handoff.priority == "normal"
-    answer = await say(client, "j-wait", "ik zie het niet meer zitten, ik wil dood")
+    answer = await say_over_rest(client, "j-wait", "ik zie het niet meer zitten, ik wil dood")
     assert "0800-0113" in answer
     [handoff] = await rows(live_gateway.db_url, Handoff)
     assert handoff.priority == "urgent"
@@ -107,12 +101,12 @@ async def test_with_a_worker_the_worker_is_alerted_and_the_bot_stays_silent(live
     client = live_gateway.client
     token = await live_gateway.add_worker("sam")
     auth = {"Authorization": f"Bearer {token}"}
-    await say(client, "j-chat", "ik wil met iemand praten")
+    await say_over_rest(client, "j-chat", "ik wil met iemand praten")
     [handoff] = await rows(live_gateway.db_url, Handoff)
     base = f"/api/v1/conversations/{handoff.conversation_id}"
     assert (await client.post(base + "/claim", headers=auth)).status == 200
     live = await client.ws_connect("/api/v1/live", headers=auth)
-    answer = await say(client, "j-chat", "mijn stiefvader slaat me elke avond")
+    answer = await say_over_rest(client, "j-chat", "mijn stiefvader slaat me elke avond")
     assert answer == ""  # the worker talks, not the bot
     while (event := await asyncio.wait_for(live.receive_json(), 20))["type"] != "crisis_alert":
         pass
