@@ -26,11 +26,11 @@ INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
 # model's reading counts as a crisis. Read together rather than the top intent alone: in
 # cross-validation (2026-12-03, 5 folds, 4,342 examples) the top-intent rule found 520 of 614
 # crisis examples with 94 false alarms, the combined reading at 0.3 finds 552 with 140.
-# The bar itself comes from `make evaluate`'s guard sweep on the folds (2026-12-04, 5,835
-# examples, model + net): lowering it from 0.35 to 0.3 to 0.25 finds 5 and 6 more crises for
-# 28 and 35 more false alarms (about 6 per crisis); below 0.25 each crisis costs 12. safety.md:
-# a missed crisis can cost a life, a false alarm a worker a few minutes — so a crisis is
-# weighed as ten false alarms, and the bar is the lowest where one costs fewer than that.
+# The bar itself is read off `make evaluate`'s guard sweep on the folds (2026-12-04, 5,934
+# examples, model + net): recall first (safety.md), but no lower than where one alarm in five
+# is false. That is 0.25 (recall 0.97, precision 0.82; 0.3 gave 0.96 / 0.85, 0.2 gives
+# 0.97 / 0.79), the same bar on 5,835 examples the run before. Each crisis the step from 0.3
+# to 0.25 found cost 5–6 false alarms in both runs; the step below it, 9–12.
 MODEL_MIN_CONFIDENCE = 0.25
 # With an idiom cut out, a rest this short is a fragment ("ik heb zo'n" from "ik heb zo'n
 # kater ik ga dood"): the model's guess on it reflects its priors, not the message. Short
