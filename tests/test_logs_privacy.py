@@ -9,8 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.logs import DATA_ECHOING_LOGGERS, child_log_level, hold_data_echoing_loggers
+from bot.store.db import create_engine
 from tests.gateway_helpers import say_over_rest
 
 pytestmark = pytest.mark.stack
@@ -50,10 +53,10 @@ async def test_what_a_young_person_writes_reaches_no_log(
     # safety net and the urgent escalation).
     marker = f"geheimwoord{uuid.uuid4().hex[:10]}"
     sender = f"j-{uuid.uuid4()}"
-    for text in (f"hoi {marker}", f"is dit anoniem {marker}",
-                 f"ik wil met iemand praten over {marker}",
-                 f"ik wil niet meer leven {marker}"):
-        assert await say_over_rest(live_gateway.client, sender, text)
+    for message in (f"hoi {marker}", f"is dit anoniem {marker}",
+                    f"ik wil met iemand praten over {marker}",
+                    f"ik wil niet meer leven {marker}"):
+        assert await say_over_rest(live_gateway.client, sender, message)
     children = stack.log_path.read_text(errors="replace")
     # The capture works (Rasa and the action server announce themselves on start) ...
     assert "action" in children.lower() and "rasa" in children.lower()
@@ -65,3 +68,19 @@ async def test_what_a_young_person_writes_reaches_no_log(
     assert " DEBUG " not in children
     # Not even in the form the safety net and the model see (lower case, no spaces).
     assert marker.lower() not in (children + caplog.text).lower().replace(" ", "")
+
+
+async def test_a_database_error_does_not_carry_the_message_text(db_url: str) -> None:
+    # A failing statement's error names its SQL; with parameters shown it would also quote
+    # the text being stored, and that error ends up in a logged traceback.
+    marker = f"geheimwoord{uuid.uuid4().hex[:10]}"
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as connection:
+            with pytest.raises(DBAPIError) as caught:
+                await connection.execute(text("INSERT INTO no_such_table (text) VALUES (:text)"),
+                                         {"text": marker})
+    finally:
+        await engine.dispose()
+    assert "no_such_table" in str(caught.value)
+    assert marker not in str(caught.value)
