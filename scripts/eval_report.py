@@ -254,7 +254,7 @@ def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: P
         "",
         tables["details"],
         "",
-        "## Guard confidence (crisis detection by the model alone, cross-validation)",
+        "## Guard confidence (crisis detection on the cross-validation folds)",
         "",
         "The gateway's guard counts the model's reading as a crisis when both crisis intents "
         "together have at least this confidence (bot/safety/guard.py; in use: "
