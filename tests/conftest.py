@@ -131,6 +131,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStack]:
         ACTIONS_TOKEN="test-actions-token",
         HANDOFF_SECRET="test-handoff-secret",
         GATEWAY_URL=f"http://127.0.0.1:{gateway_port}",
+        # As an admin might set it: the children must still log no message text
+        # (tests/test_logs_privacy.py).
         LOG_LEVEL="DEBUG",
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -139,10 +141,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStack]:
     log_path = tmp_path_factory.mktemp("stack") / "children.log"
     with log_path.open("wb") as output:
         # Unbuffered, so the log file holds what the children wrote by the time a test reads it.
-        # LOG_LEVEL=DEBUG as an admin might set it in the environment: the children must
-        # still log no message text (tests/test_logs_privacy.py).
         real = Stack(settings, MODEL, output=output, extra_env={
-            "OPENING_HOURS": "ma-zo 00:00-24:00", "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "DEBUG"})
+            "OPENING_HOURS": "ma-zo 00:00-24:00", "PYTHONUNBUFFERED": "1"})
         real.start_children()
         try:
             if not asyncio.run(wait_until_ready(real)):

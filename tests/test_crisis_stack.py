@@ -73,7 +73,7 @@ async def test_out_of_hours_a_crisis_still_reaches_on_call(make_live_gateway,
     gateway = await make_live_gateway(OPENING_HOURS="", ONCALL_WEBHOOK_URL=str(
         server.make_url("/oncall")), NOTIFY_SECRET="s")
     answer = await say_over_rest(gateway.client, "j-night",
-                       "ik heb pillen gespaard en wil er een eind aan maken")
+                                 "ik heb pillen gespaard en wil er een eind aan maken")
     assert "0800-0113" in answer
     assert "dienst" in answer  # "onze collega met dienst gewaarschuwd"
     for _ in range(50):

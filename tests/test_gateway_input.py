@@ -10,9 +10,7 @@ import pytest
 
 from bot.app import init_app
 from tests.conftest import free_port, make_settings
-from tests.gateway_helpers import count_rows, stored_messages
-
-URL = "/webhooks/rest/webhook"
+from tests.gateway_helpers import REST_WEBHOOK, count_rows, stored_messages
 
 
 @pytest.fixture
@@ -43,21 +41,23 @@ async def client(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
 async def test_bad_rest_input_is_refused_and_nothing_is_stored(
     client, db_url, body: bytes, status: int, reason: str
 ) -> None:
-    response = await client.post(URL, data=body, headers={"Content-Type": "application/json"})
+    response = await client.post(REST_WEBHOOK, data=body,
+                                 headers={"Content-Type": "application/json"})
     assert response.status == status
     assert reason in (await response.json())["error"]
     assert await count_rows(db_url) == (0, 0)
 
 
 async def test_a_100_kb_message_is_refused_with_413(client, db_url) -> None:
-    response = await client.post(URL, json={"sender": "a", "message": "x" * 100_000})
+    response = await client.post(REST_WEBHOOK, json={"sender": "a", "message": "x" * 100_000})
     assert response.status == 413
     assert "too long" in (await response.json())["error"]
     assert await count_rows(db_url) == (0, 0)
 
 
 async def test_a_body_over_the_size_limit_is_refused(client, db_url) -> None:
-    response = await client.post(URL, data=b'{"sender":"a","message":"' + b"x" * 2_000_000 + b'"}')
+    response = await client.post(
+        REST_WEBHOOK, data=b'{"sender":"a","message":"' + b"x" * 2_000_000 + b'"}')
     assert response.status == 413
     assert await count_rows(db_url) == (0, 0)
 
@@ -66,13 +66,13 @@ async def test_while_the_bot_is_down_the_message_is_stored_and_503_says_retry(
     client, db_url
 ) -> None:
     body = {"sender": "jongere-1", "message": "hoi 👋 مرحبا", "message_id": "m-1"}
-    response = await client.post(URL, json=body)
+    response = await client.post(REST_WEBHOOK, json=body)
     assert response.status == 503
     assert "retry" in (await response.json())["error"]
     messages = await stored_messages(db_url)
     assert [(m.text, m.status) for m in messages] == [("hoi 👋 مرحبا", "failed")]
     # The retry is de-duplicated on message_id: still one stored message.
-    assert (await client.post(URL, json=body)).status == 503
+    assert (await client.post(REST_WEBHOOK, json=body)).status == 503
     assert await count_rows(db_url) == (1, 1)
 
 
@@ -80,9 +80,9 @@ async def test_rest_token_is_required_when_configured(aiohttp_client, db_url) ->
     settings = make_settings(DATABASE_URL=db_url, REST_TOKEN="s3cret",
                              RASA_URL=f"http://127.0.0.1:{free_port()}")
     client = await aiohttp_client(init_app(settings))
-    response = await client.post(URL, json={"sender": "a", "message": "hoi"})
+    response = await client.post(REST_WEBHOOK, json={"sender": "a", "message": "hoi"})
     assert response.status == 401
-    response = await client.post(URL, json={"sender": "a", "message": "hoi"},
+    response = await client.post(REST_WEBHOOK, json={"sender": "a", "message": "hoi"},
                                  headers={"Authorization": "Bearer wrong"})
     assert response.status == 401
     assert await count_rows(db_url) == (0, 0)

@@ -9,10 +9,9 @@ import pytest
 
 from bot.app import SERVICE, init_app
 from bot.conversations.service import Inbound
-from tests.gateway_helpers import count_rows, stored_messages
+from tests.gateway_helpers import REST_WEBHOOK, count_rows, stored_messages
 
 pytestmark = pytest.mark.stack
-URL = "/webhooks/rest/webhook"
 
 
 @pytest.fixture
@@ -25,7 +24,7 @@ async def say(client, sender: str, text: str, message_id: str | None = None) -> 
     body = {"sender": sender, "message": text}
     if message_id:
         body["message_id"] = message_id
-    response = await client.post(URL, json=body)
+    response = await client.post(REST_WEBHOOK, json=body)
     assert response.status == 200, await response.text()
     return await response.json()
 
