@@ -22,7 +22,7 @@ from bot.signing import sign, verify
 from bot.store.db import create_engine, session_factory
 from bot.store.models import AuditEntry, Conversation, Handoff, Notification
 from tests.conftest import free_port, make_settings
-from tests.gateway_helpers import stored_messages
+from tests.gateway_helpers import REST_WEBHOOK, stored_messages
 
 SECRET = "handoff-secret"
 NOTIFY_SECRET = "notify-secret"
@@ -55,7 +55,7 @@ async def gateway(aiohttp_client, db_url, receiver):  # type: ignore[no-untyped-
 
 async def start_conversation(client, sender: str = "jongere-1") -> str:  # type: ignore[no-untyped-def]
     """A young person's first message: stored (503 because no bot runs here)."""
-    response = await client.post("/webhooks/rest/webhook",
+    response = await client.post(REST_WEBHOOK,
                                  json={"sender": sender, "message": "ik wil iemand spreken"})
     assert response.status == 503
     engine = create_engine(client.app[SETTINGS].database_url)

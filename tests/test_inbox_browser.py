@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, ViewportSize, WebSocketRoute, expect
 
 from tests.browser import launch_chromium
-from tests.gateway_helpers import stored_messages
+from tests.gateway_helpers import REST_WEBHOOK, stored_messages
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -25,7 +25,7 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 async def young_person_says(gateway: Any, sender: str, text: str) -> list[dict[str, Any]]:
     """A message from a young person on the REST channel; returns the bot's replies."""
-    response = await gateway.client.post("/webhooks/rest/webhook",
+    response = await gateway.client.post(REST_WEBHOOK,
                                          json={"sender": sender, "message": text})
     assert response.status == 200, await response.text()
     replies: list[dict[str, Any]] = await response.json()

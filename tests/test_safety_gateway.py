@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import ACCOUNTS, init_app
 from tests.conftest import free_port, make_settings
-from tests.gateway_helpers import stored_messages
+from tests.gateway_helpers import REST_WEBHOOK, stored_messages
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
 async def test_with_the_bot_down_a_crisis_still_gets_the_numbers_and_an_urgent_handoff(
     gateway, db_url
 ) -> None:
-    response = await gateway.post("/webhooks/rest/webhook",
+    response = await gateway.post(REST_WEBHOOK,
                                   json={"sender": "j-1", "message": "ik wil mezelf iets aandoen"})
     assert response.status == 200
     text = "\n".join(r["text"] for r in await response.json())
@@ -33,7 +33,7 @@ async def test_with_the_bot_down_a_crisis_still_gets_the_numbers_and_an_urgent_h
 
 
 async def test_admins_review_detections_workers_may_not(gateway) -> None:
-    await gateway.post("/webhooks/rest/webhook",
+    await gateway.post(REST_WEBHOOK,
                        json={"sender": "j-2", "message": "mijn vader slaat me"})
     accounts = gateway.app[ACCOUNTS]
     admin = {"Authorization": "Bearer " + (await accounts.add("anna", "admin", None)).api_token}
@@ -53,6 +53,6 @@ async def test_admins_review_detections_workers_may_not(gateway) -> None:
 
 
 async def test_an_idiom_is_answered_normally_and_records_nothing(gateway) -> None:
-    response = await gateway.post("/webhooks/rest/webhook",
+    response = await gateway.post(REST_WEBHOOK,
                                   json={"sender": "j-3", "message": "ik ga dood van het lachen"})
     assert response.status == 503  # no bot here, and no crisis: nothing forced
