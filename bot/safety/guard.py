@@ -30,7 +30,9 @@ INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
 # examples, model + net): recall first (safety.md), but no lower than where one alarm in five
 # is false. That is 0.25 (recall 0.97, precision 0.82; 0.3 gave 0.96 / 0.85, 0.2 gives
 # 0.97 / 0.79), the same bar on 5,835 and 6,125 examples. Each crisis the step from 0.3
-# to 0.25 found cost 5–6 false alarms in both runs; the step below it, 9–12.
+# to 0.25 found cost 5–6 false alarms in both runs; the step below it, 9–12. Eight probe
+# sets nobody had trained on (205 crises, 1,407 safe lines) price that step the same: one
+# crisis for five false alarms (docs/safety.md).
 MODEL_MIN_CONFIDENCE = 0.25
 # With an idiom cut out, a rest this short is a fragment ("ik heb zo'n" from "ik heb zo'n
 # kater ik ga dood"): the model's guess on it reflects its priors, not the message. Short
