@@ -146,3 +146,31 @@ async def test_feedback_question_has_one_tap_ratings(dispatcher, tracker, domain
     [message] = dispatcher.messages
     ratings = [feedback_rating(b["payload"]) for b in message["buttons"]]
     assert ratings == ["goed", "gaat_wel", "niet_goed"]
+
+
+def test_something_taken_puts_112_before_any_helpline(configured) -> None:
+    crisis = configured.crisis
+    overdose = crisis_text("crisis_suicide_selfharm", crisis,
+                           "heb net een hele strip van mn moeders pillen genomen")
+    first_line = overdose.splitlines()[1]
+    assert "112" in first_line and "113" not in first_line
+    assert "113" in overdose  # the suicide line still follows
+    assert overdose.count("112") == 1  # no second, general "bel 112" line
+
+    friend = crisis_text("crisis_unsafe", crisis,
+                         "mn vriend heeft te veel ket genomen en reageert nie meer")
+    assert "112" in friend.splitlines()[1]
+    assert "Veilig Thuis" not in friend  # a domestic-violence line does not fit an overdose
+
+
+def test_violence_keeps_veilig_thuis_beside_the_medical_line(configured) -> None:
+    text = crisis_text("crisis_unsafe", configured.crisis,
+                       "hij sloeg haar en nu reageert ze niet meer")
+    assert "Veilig Thuis" in text and "ambulance" in text
+
+
+def test_not_answering_messages_is_no_medical_emergency(configured) -> None:
+    text = crisis_text("crisis_unsafe", configured.crisis,
+                       "mn vader slaat me en mn moeder reageert niet op mn appjes")
+    assert "ambulance" not in text
+    assert "Ben je nu in gevaar? Bel meteen 112." in text and "Veilig Thuis" in text
