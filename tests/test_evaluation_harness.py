@@ -77,17 +77,17 @@ def test_the_guard_takes_a_crisis_behind_the_fallback_or_a_topic_but_not_below_i
     predictions = Predictions(
         deployed=[FALLBACK_INTENT, FALLBACK_INTENT, SUICIDE, "greet", "topic_mood"],
         top=[SUICIDE, SUICIDE, SUICIDE, "greet", "topic_mood"],
-        confidence=[0.35, 0.1, 0.2, 0.9, 0.52],
+        confidence=[0.35, 0.05, 0.15, 0.9, 0.52],
         train_seconds=0.0,
         size_mb=0.0,
-        crisis_readings=[(SUICIDE, 0.35), (SUICIDE, 0.1), (SUICIDE, 0.2), (None, 0.0),
+        crisis_readings=[(SUICIDE, 0.35), (SUICIDE, 0.05), (SUICIDE, 0.15), (None, 0.0),
                          (SUICIDE, 0.46)],
     )
     assert guard_labels(predictions) == [SUICIDE, FALLBACK_INTENT, FALLBACK_INTENT, "greet",
                                          SUICIDE]
-    # A lower bar takes the crisis at 0.2 too; a higher one drops those at 0.35 and 0.46.
-    assert guard_labels(predictions, 0.15) == [SUICIDE, FALLBACK_INTENT, SUICIDE, "greet",
-                                               SUICIDE]
+    # A lower bar takes the crisis at 0.15 too; a higher one drops those at 0.35 and 0.46.
+    assert guard_labels(predictions, 0.1) == [SUICIDE, FALLBACK_INTENT, SUICIDE, "greet",
+                                              SUICIDE]
     assert guard_labels(predictions, 0.5) == [FALLBACK_INTENT, FALLBACK_INTENT,
                                               FALLBACK_INTENT, "greet", "topic_mood"]
 

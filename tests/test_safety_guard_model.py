@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.config import REPO_ROOT
 from bot.rasa.client import RasaUnavailable
-from bot.safety.guard import MIN_REST_WORDS, SafetyGuard, idiom_free_rest
+from bot.safety.guard import MIN_REST_WORDS, MODEL_MIN_CONFIDENCE, SafetyGuard, idiom_free_rest
 from bot.safety.net import SafetyNet
 
 NET = SafetyNet.from_file(REPO_ROOT / "safety" / "patterns.yml")
@@ -64,7 +64,7 @@ async def test_without_an_idiom_the_model_is_asked_once() -> None:
 
 
 async def test_an_unsure_or_unreachable_model_gives_no_model_signal() -> None:
-    nlu = ScriptedNlu({"hmm": ("crisis_unsafe", 0.2)})
+    nlu = ScriptedNlu({"hmm": ("crisis_unsafe", MODEL_MIN_CONFIDENCE - 0.05)})
     assert (await guard(nlu).check("hmm", use_model=True)).kind is None
     assert (await guard(nlu).check("niet gescript", use_model=True)).kind is None
 
