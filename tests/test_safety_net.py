@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.config import REPO_ROOT
 from bot.safety.guard import idiom_free_rest
-from bot.safety.net import PatternError, SafetyNet, normalise
+from bot.safety.net import PatternError, SafetyNet, compile_pattern, normalise
 from scripts.eval_models import Example, load_examples
 from scripts.metrics import CRISIS_INTENTS
 
@@ -127,3 +128,20 @@ def test_no_crisis_line_of_the_data_is_silenced_by_an_idiom() -> None:
     silenced = [t for t in crises if NET.check(t) is None and idiom_free_rest(NET, t) == ""]
     assert silenced == []
     assert idiom_free_rest(NET, "ik ga mezelf killen") is None
+
+
+def test_no_compiled_pattern_can_cut_a_word_into_pieces() -> None:
+    # `( \w+){0,4}` with its space made optional became `(\s*\w+){0,4}`: one long run of
+    # letters could be cut in countless ways, and a few hundred letters without a space held
+    # the bot for minutes. compile_pattern writes every such run unambiguously.
+    ambiguous = re.compile(r"\(\\s\*\\w\+\)\{|\(\\w\+\\s\*\)\{")
+    for regex in [p.regex for p in NET.patterns] + [e.regex for e in NET.exclusions]:
+        assert not ambiguous.search(regex.pattern), regex.pattern
+
+
+def test_a_run_of_words_still_matches_with_and_without_spaces() -> None:
+    regex = compile_pattern(r"\bik( \w+){0,2} wil (\w+ ){0,1}dood\b")
+    assert regex.pattern.count("(?:") == 4  # both runs rewritten, each with an inner group
+    for text in ["ik wil dood", "ik echt gewoon wil nu dood", "ikechtwildood"]:
+        assert regex.search(normalise(text)), text
+    assert not regex.search(normalise("ik echt heel erg wil dood"))  # three words: too many

@@ -59,8 +59,9 @@ def crisis_text(kind: str, crisis: CrisisLines, user_text: str, minor_hint: bool
     else:
         opening = "Wat goed dat je dit vertelt. Jouw veiligheid gaat nu voor alles."
         if not medical:
-            lines.append(f"Ben je nu in gevaar? Bel meteen {crisis.emergency}.")
-        if not medical or _VIOLENCE_HINTS.search(lowered):
+            lines += [f"Ben je nu in gevaar? Bel meteen {crisis.emergency}.",
+                      crisis.domestic_violence]
+        elif _VIOLENCE_HINTS.search(lowered):
             lines.append(crisis.domestic_violence)
         if any(hint in lowered for hint in _ONLINE_ABUSE_HINTS):
             lines.append(crisis.online_abuse)

@@ -24,6 +24,12 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"([a-z])\1+")
 # In a pattern, repeated letters collapse too, but not an escape like \b followed by b.
 _PATTERN_REPEATS = re.compile(r"(?<!\\)([a-z])\1+")
+# "A few words" in a pattern: `( \w+){0,3}` or `(\w+ ){0,3}`. With the space made optional
+# these become `(\s*\w+){0,3}`, which can cut one run of letters into pieces in countless
+# ways: a message of a few hundred letters without a space held the bot for minutes. They
+# are rewritten to the same language without the ambiguity — at most n words with real gaps
+# between them (pieces glued without a gap are one word, so nothing else changes).
+_WORD_RUNS = re.compile(r"\( \\w\+\)\{(\d*),(\d+)\}|\(\\w\+ \)\{(\d*),(\d+)\}")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "€": "e"})
 
 
@@ -41,10 +47,22 @@ def normalise(text: str) -> str:
     return " ".join(_REPEATS.sub(r"\1", spaced).split())
 
 
+def _unambiguous_word_run(run: re.Match[str]) -> str:
+    """A pattern's `( \\w+){m,n}` or `(\\w+ ){m,n}` (m ≤ 1) as an unambiguous regex of the
+    same language, written after the space rewrite (see _WORD_RUNS)."""
+    leading_space = run[2] is not None
+    low, high = (run[1], run[2]) if leading_space else (run[3], run[4])
+    if int(low or 0) > 1:
+        return run[0]  # pieces could glue into fewer words than the minimum: leave as written
+    words = rf"\w+(?:\s+\w+){{0,{int(high) - 1}}}"
+    body = rf"\s*{words}" if leading_space else rf"{words}\s*"
+    return f"(?:{body})" if int(low or 0) == 1 else f"(?:{body})?"
+
+
 def compile_pattern(source: str) -> re.Pattern[str]:
     """Compile a pattern in the normalised alphabet; a space also matches no space."""
     collapsed = _PATTERN_REPEATS.sub(r"\1", source.lower())
-    return re.compile(collapsed.replace(" ", r"\s*"))
+    return re.compile(_WORD_RUNS.sub(_unambiguous_word_run, collapsed).replace(" ", r"\s*"))
 
 
 @dataclass(frozen=True)
