@@ -27,14 +27,9 @@ INTENT_TO_KIND = {CRISIS_SUICIDE: SUICIDE_SELFHARM, CRISIS_UNSAFE: UNSAFE}
 # cross-validation (2026-12-03, 5 folds, 4,342 examples) the top-intent rule found 520 of 614
 # crisis examples with 94 false alarms, the combined reading at 0.3 finds 552 with 140.
 # The bar itself is read off `make evaluate`'s guard sweep on the folds, model + net: recall
-# first (safety.md), but no lower than where one alarm in five is false. On 5,934–7,466
-# examples that was 0.25 (0.2 fell just under 0.80, or barely over it); on 8,702 examples
-# (2026-12-04) 0.2 keeps precision 0.82 (recall 0.97; 0.25 gives 0.97 / 0.84), so the bar is
-# 0.2. The folds price that step at nine false alarms per crisis found, but on messages no
-# one had trained on it is far cheaper: eight probe sets (405 crises, 1,195 safe lines) found
-# 388 crises at 0.2 against 379 at 0.25 for 49 false alarms against 40, and the held-out hard
-# cases, checked after the choice, 289 of 297 against 286 for 30 false alarms against 24
-# (docs/safety.md).
+# first (safety.md), but no lower than where one alarm in five is false — and a step down is
+# taken only once probe sets nobody trained on have priced it. The runs that set it, and the
+# step the latest run would allow, are in docs/safety.md ("guard sweep").
 MODEL_MIN_CONFIDENCE = 0.2
 # With an idiom cut out, a rest this short is a fragment ("ik heb zo'n" from "ik heb zo'n
 # kater ik ga dood"): the model's guess on it reflects its priors, not the message. Short
