@@ -2,14 +2,19 @@
 
 With a few dozen examples per intent a linear model over good features generalises better
 than DIET's transformer and trains in seconds instead of minutes (make evaluate measures
-both). Sparse sentence features (the CountVectorsFeaturizers' counts) get a sublinear TF-IDF
+both). Two linear models are on offer (`model`): multinomial logistic regression, and a
+one-vs-rest linear SVM whose margins become probabilities through a softmax with one
+temperature, fitted on held-out margins of an inner cross-validation (docs/nlu-evaluation.md
+measures both; the SVM won on macro-F1 and on crisis recall at the same false alarms).
+
+Sparse sentence features (the CountVectorsFeaturizers' counts) get a sublinear TF-IDF
 weighting learnt on the training data and are L2-normalised; dense sentence features (the e5
 embedding) are scaled by `dense_weight`, which sets how much the encoder's judgement counts
 against the spelled-out n-grams. The lexicon's features (the sparse featurizers named in
 `lexicon_featurizers`, a RegexFeaturizer with one feature per subject) form a block of their
 own, scaled by `lexicon_weight`: inside the TF-IDF block one subject flag would be drowned
-by a message's dozens of n-grams. Trained with scikit-learn's multinomial logistic
-regression; persisted as plain arrays (no pickle), so loading a model runs no code from it.
+by a message's dozens of n-grams. Trained with scikit-learn; persisted as plain arrays (no
+pickle), so loading a model runs no code from it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ logger = logging.getLogger(__name__)
 Array = npt.NDArray[Any]
 
 WEIGHTS_FILE = "linear_intent_classifier.npz"
+MODELS = ("logistic", "svm")
+# Temperatures tried when turning SVM margins into probabilities.
+TEMPERATURES = np.geomspace(0.5, 50.0, 61)
 
 
 class LinearClassifierConfigError(ValueError):
@@ -73,7 +81,7 @@ def _stack_dense(rows: list[Any]) -> Array | None:
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class LinearIntentClassifier(IntentClassifier, GraphComponent):
-    """Multinomial logistic regression over TF-IDF-weighted sparse and scaled dense features."""
+    """A linear model over TF-IDF-weighted sparse and scaled dense features."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -89,8 +97,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> dict[str, Any]:
         """The component's default config (see config.yml for broekzak's values)."""
         return {
-            # Inverse regularisation strength of the logistic regression.
+            # "logistic" (multinomial logistic regression) or "svm" (one-vs-rest linear SVM
+            # with temperature-scaled margins).
+            "model": "logistic",
+            # Inverse regularisation strength of the model.
             "C": 30.0,
+            # Inner folds that fit the SVM's temperature (held-out margins, log loss).
+            "calibration_folds": 3,
             # Weight of the dense sentence features against the L2-normalised sparse ones.
             "dense_weight": 3.0,
             # Names (or aliases) of sparse featurizers whose features are the lexicon, and
@@ -115,6 +128,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         coef: Array | None = None,
         intercept: Array | None = None,
         idf: Array | None = None,
+        temperature: float = 1.0,
     ) -> None:
         """Create the classifier, trained when weights are given."""
         self._config = {**self.get_default_config(), **config}
@@ -125,8 +139,15 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.coef = coef
         self.intercept = intercept
         self.idf = idf
+        # Scales the scores before the softmax; 1 for logistic regression.
+        self.temperature = temperature
 
     def _check_config(self) -> None:
+        if self._config["model"] not in MODELS:
+            raise LinearClassifierConfigError(
+                f"model must be one of {MODELS}, not {self._config['model']!r}")
+        if int(self._config["calibration_folds"]) < 2:
+            raise LinearClassifierConfigError("calibration_folds must be at least 2")
         if float(self._config["C"]) <= 0:
             raise LinearClassifierConfigError("C must be greater than 0")
         if float(self._config["dense_weight"]) < 0:
@@ -201,9 +222,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     # training
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit the logistic regression on the intent examples and persist its weights."""
-        from sklearn.linear_model import LogisticRegression
-
+        """Fit the linear model on the intent examples and persist its weights."""
         examples = [
             message
             for message in training_data.intent_examples
@@ -217,18 +236,68 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         sparse = features[0]
         self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
         design = self._design_matrix(features)
-        classifier = LogisticRegression(
-            C=float(self._config["C"]),
-            class_weight="balanced" if self._config["balanced"] else None,
-            max_iter=int(self._config["max_iter"]),
-            random_state=int(self._config["random_seed"]),
+        targets = np.asarray([str(message.get(INTENT)) for message in examples])
+        classes, coef, intercept = self._fit(design, targets)
+        self.classes, self.coef, self.intercept = classes, coef, intercept
+        self.temperature = (
+            self._fit_temperature(design, targets) if self._config["model"] == "svm" else 1.0
         )
-        classifier.fit(design, [str(message.get(INTENT)) for message in examples])
-        self.classes = np.asarray(classifier.classes_, dtype=str)
-        self.coef = np.asarray(classifier.coef_, dtype=np.float64)
-        self.intercept = np.asarray(classifier.intercept_, dtype=np.float64)
         self.persist()
         return self._resource
+
+    def _fit(self, design: scipy.sparse.csr_matrix, targets: Array) -> tuple[Array, Array, Array]:
+        """The configured model fitted on `design`: its classes, coefficients and intercepts,
+        one row per class."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.svm import LinearSVC
+
+        common = {
+            "C": float(self._config["C"]),
+            "class_weight": "balanced" if self._config["balanced"] else None,
+            "max_iter": int(self._config["max_iter"]),
+            "random_state": int(self._config["random_seed"]),
+        }
+        model = LinearSVC(**common) if self._config["model"] == "svm" else LogisticRegression(
+            **common)
+        model.fit(design, targets)
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        intercept = np.asarray(model.intercept_, dtype=np.float64)
+        if coef.shape[0] == 1:
+            # Two classes: scikit-learn keeps one row for the second class; the softmax over
+            # (-s/2, s/2) gives the same odds as the one score s.
+            coef = np.vstack([-coef, coef]) / 2
+            intercept = np.concatenate([-intercept, intercept]) / 2
+        return np.asarray(model.classes_, dtype=str), coef, intercept
+
+    def _fit_temperature(self, design: scipy.sparse.csr_matrix, targets: Array) -> float:
+        """The temperature whose softmax over held-out SVM margins has the least log loss.
+
+        Margins of examples the SVM was trained on are overconfident, so the temperature is
+        fitted on an inner cross-validation. It changes no ranking, only how sure the model
+        says it is, which the fallback threshold and the safety guard's bar read."""
+        from sklearn.model_selection import StratifiedKFold
+
+        counts = np.unique(targets, return_counts=True)[1]
+        folds = min(int(self._config["calibration_folds"]), int(counts.min()))
+        if folds < 2:
+            logger.warning("too few examples per intent to calibrate; temperature stays 1")
+            return 1.0
+        splitter = StratifiedKFold(
+            n_splits=folds, shuffle=True, random_state=int(self._config["random_seed"]))
+        margins, truth = [], []
+        for inner_train, held_out in splitter.split(np.zeros(len(targets)), targets):
+            # No more folds than the smallest intent has examples: every class is in every
+            # inner training part, so the margins' columns line up.
+            classes, coef, intercept = self._fit(design[inner_train], targets[inner_train])
+            margins.append(np.asarray(design[held_out] @ coef.T) + intercept)
+            truth.append(np.searchsorted(classes, targets[held_out]))
+        scores, labels = np.vstack(margins), np.concatenate(truth)
+        rows = np.arange(len(labels))
+
+        def log_loss(temperature: float) -> float:
+            return float(-np.log(softmax(scores * temperature)[rows, labels] + 1e-12).mean())
+
+        return float(min(TEMPERATURES, key=log_loss))
 
     # ----------------------------------------------------------------------------------
     # inference
@@ -238,7 +307,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if self.coef is None or self.intercept is None:
             raise LinearClassifierConfigError("LinearIntentClassifier is not trained")
         design = self._design_matrix(self._sentence_features(messages))
-        return softmax(np.asarray(design @ self.coef.T) + self.intercept)
+        return softmax((np.asarray(design @ self.coef.T) + self.intercept) * self.temperature)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the intent and the intent ranking of every message."""
@@ -269,6 +338,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 coef=self.coef,
                 intercept=self.intercept,
                 idf=self.idf if self.idf is not None else np.zeros(0),
+                temperature=np.asarray(self.temperature),
             )
 
     @classmethod
@@ -293,6 +363,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                     coef=arrays["coef"],
                     intercept=arrays["intercept"],
                     idf=arrays["idf"],
+                    # Models trained before the SVM option have no temperature: 1.
+                    temperature=(float(arrays["temperature"])
+                                 if "temperature" in arrays.files else 1.0),
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier has no trained weights; it predicts nothing")

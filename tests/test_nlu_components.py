@@ -321,7 +321,8 @@ def test_the_ranking_is_a_probability_distribution_in_descending_order(tiny_mode
 
 
 @pytest.mark.parametrize("change", [
-    {"C": 0}, {"dense_weight": -1}, {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"},
+    {"model": "tree"}, {"calibration_folds": 1}, {"C": 0}, {"dense_weight": -1},
+    {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"},
 ])
 def test_the_linear_classifier_rejects_a_bad_config(change: dict[str, object]) -> None:
     from nlu.linear_classifier import LinearIntentClassifier
@@ -382,3 +383,86 @@ def test_the_lexicon_flags_a_subject_in_the_typed_or_the_repaired_text() -> None
     assert lexicon_flags("ikwordgepest", None) == [0.0, 0.0]
     assert lexicon_flags("ikwordgepest", "ik word gepest") == [1.0, 0.0]
     assert lexicon_flags("schulden en gepst", "schulden en gepest") == [1.0, 1.0]
+
+
+# ------------------------------------------------------------------------------------------
+# the classifier's two linear models, trained directly on dense features
+
+
+def clustered_messages(classes: int, per_class: int, spread: float) -> list[Message]:
+    """Messages whose only feature is a noisy 8-dimensional point around their intent's
+    centre: `spread` sets how often intents overlap."""
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT
+    from rasa.shared.nlu.training_data.features import Features
+
+    random = np.random.default_rng(7)
+    centres = random.normal(size=(classes, 8))
+    messages = []
+    for label in range(classes):
+        for _ in range(per_class):
+            point = centres[label] + random.normal(scale=spread, size=8)
+            message = Message(data={TEXT: f"tekst {label}", INTENT: f"intent_{label}"})
+            message.add_features(Features(point.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT,
+                                          "dense"))
+            messages.append(message)
+    return messages
+
+
+def train_classifier(tmp_path: Path, config: dict[str, object],
+                     messages: list[Message]) -> tuple[object, object, object]:
+    """A LinearIntentClassifier trained on `messages`, its storage and its resource."""
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.linear_classifier import LinearIntentClassifier
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    classifier = LinearIntentClassifier(config, storage, resource)
+    classifier.train(TrainingData(training_examples=messages))
+    return classifier, storage, resource
+
+
+@pytest.mark.parametrize("classes", [2, 4])
+def test_the_svm_ranks_like_its_margins_and_reports_a_probability_distribution(
+    tmp_path: Path, classes: int
+) -> None:
+    messages = clustered_messages(classes, 30, spread=1.0)
+    classifier, _, _ = train_classifier(tmp_path, {"model": "svm", "C": 1.0}, messages)
+    probabilities = classifier.predict_proba(messages)  # type: ignore[attr-defined]
+    assert probabilities.shape == (len(messages), classes)
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    predicted = classifier.classes[probabilities.argmax(axis=1)]  # type: ignore[attr-defined]
+    truth = np.array([m.get("intent") for m in messages])
+    assert (predicted == truth).mean() > 0.8
+
+
+def test_the_svm_temperature_is_fitted_on_held_out_margins_and_survives_loading(
+    tmp_path: Path,
+) -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+
+    from nlu.linear_classifier import LinearIntentClassifier
+
+    config = {"model": "svm", "C": 1.0}
+    # Overlapping intents need a different temperature from well-separated ones: the
+    # temperature follows the data rather than a constant.
+    overlapping, _, _ = train_classifier(tmp_path / "a", config,
+                                         clustered_messages(4, 30, spread=2.5))
+    separated, storage, resource = train_classifier(tmp_path / "b", config,
+                                                    clustered_messages(4, 30, spread=0.3))
+    assert overlapping.temperature != separated.temperature  # type: ignore[attr-defined]
+    loaded = LinearIntentClassifier.load(
+        config, storage, resource, ExecutionContext(GraphSchema({}), "test"))  # type: ignore[arg-type]
+    assert loaded.temperature == separated.temperature  # type: ignore[attr-defined]
+    messages = clustered_messages(4, 5, spread=0.3)
+    assert np.allclose(loaded.predict_proba(messages),
+                       separated.predict_proba(messages))  # type: ignore[attr-defined]
+
+
+def test_logistic_regression_keeps_temperature_one(tmp_path: Path) -> None:
+    classifier, _, _ = train_classifier(tmp_path, {"model": "logistic"},
+                                        clustered_messages(3, 20, spread=1.0))
+    assert classifier.temperature == 1.0  # type: ignore[attr-defined]
