@@ -3,9 +3,10 @@
 With a few dozen examples per intent a linear model over good features generalises better
 than DIET's transformer and trains in seconds instead of minutes (make evaluate measures
 both). Two linear models are on offer (`model`): multinomial logistic regression, and a
-one-vs-rest linear SVM whose margins become probabilities through a softmax with one
-temperature, fitted on held-out margins of an inner cross-validation (docs/nlu-evaluation.md
-measures both; the SVM won on macro-F1 and on crisis recall at the same false alarms).
+one-vs-rest linear SVM whose margins become probabilities through a softmax after one scale
+factor (an inverse temperature), fitted on held-out margins of an inner cross-validation
+(docs/nlu-evaluation.md measures both; at the same bar the SVM found more crises with fewer
+false alarms, and scored higher macro-F1).
 
 Sparse sentence features (the CountVectorsFeaturizers' counts) get a sublinear TF-IDF
 weighting learnt on the training data and are L2-normalised; dense sentence features (the e5
@@ -41,8 +42,8 @@ Array = npt.NDArray[Any]
 
 WEIGHTS_FILE = "linear_intent_classifier.npz"
 MODELS = ("logistic", "svm")
-# Temperatures tried when turning SVM margins into probabilities.
-TEMPERATURES = np.geomspace(0.5, 50.0, 61)
+# Scale factors tried when turning SVM margins into probabilities (softmax(scale × margin)).
+SCALES = np.geomspace(0.5, 50.0, 61)
 
 
 class LinearClassifierConfigError(ValueError):
@@ -98,11 +99,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """The component's default config (see config.yml for broekzak's values)."""
         return {
             # "logistic" (multinomial logistic regression) or "svm" (one-vs-rest linear SVM
-            # with temperature-scaled margins).
+            # with scaled margins).
             "model": "logistic",
             # Inverse regularisation strength of the model.
             "C": 30.0,
-            # Inner folds that fit the SVM's temperature (held-out margins, log loss).
+            # Inner folds that fit the SVM's margin scale (held-out margins, log loss).
             "calibration_folds": 3,
             # Weight of the dense sentence features against the L2-normalised sparse ones.
             "dense_weight": 3.0,
@@ -128,7 +129,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         coef: Array | None = None,
         intercept: Array | None = None,
         idf: Array | None = None,
-        temperature: float = 1.0,
+        scale: float = 1.0,
     ) -> None:
         """Create the classifier, trained when weights are given."""
         self._config = {**self.get_default_config(), **config}
@@ -139,8 +140,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.coef = coef
         self.intercept = intercept
         self.idf = idf
-        # Scales the scores before the softmax; 1 for logistic regression.
-        self.temperature = temperature
+        # Multiplies the scores before the softmax (an inverse temperature); 1 for logistic
+        # regression, whose scores are already log-odds.
+        self.scale = scale
 
     def _check_config(self) -> None:
         if self._config["model"] not in MODELS:
@@ -239,8 +241,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         targets = np.asarray([str(message.get(INTENT)) for message in examples])
         classes, coef, intercept = self._fit(design, targets)
         self.classes, self.coef, self.intercept = classes, coef, intercept
-        self.temperature = (
-            self._fit_temperature(design, targets) if self._config["model"] == "svm" else 1.0
+        self.scale = (
+            self._fit_scale(design, targets) if self._config["model"] == "svm" else 1.0
         )
         self.persist()
         return self._resource
@@ -269,18 +271,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             intercept = np.concatenate([-intercept, intercept]) / 2
         return np.asarray(model.classes_, dtype=str), coef, intercept
 
-    def _fit_temperature(self, design: scipy.sparse.csr_matrix, targets: Array) -> float:
-        """The temperature whose softmax over held-out SVM margins has the least log loss.
+    def _fit_scale(self, design: scipy.sparse.csr_matrix, targets: Array) -> float:
+        """The scale whose softmax over held-out SVM margins has the least log loss.
 
-        Margins of examples the SVM was trained on are overconfident, so the temperature is
-        fitted on an inner cross-validation. It changes no ranking, only how sure the model
+        Margins of examples the SVM was trained on are overconfident, so the scale is fitted
+        on an inner cross-validation. It changes no ranking, only how sure the model
         says it is, which the fallback threshold and the safety guard's bar read."""
         from sklearn.model_selection import StratifiedKFold
 
         counts = np.unique(targets, return_counts=True)[1]
         folds = min(int(self._config["calibration_folds"]), int(counts.min()))
         if folds < 2:
-            logger.warning("too few examples per intent to calibrate; temperature stays 1")
+            logger.warning("too few examples per intent to calibrate; the margin scale stays 1")
             return 1.0
         splitter = StratifiedKFold(
             n_splits=folds, shuffle=True, random_state=int(self._config["random_seed"]))
@@ -294,10 +296,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         scores, labels = np.vstack(margins), np.concatenate(truth)
         rows = np.arange(len(labels))
 
-        def log_loss(temperature: float) -> float:
-            return float(-np.log(softmax(scores * temperature)[rows, labels] + 1e-12).mean())
+        def log_loss(scale: float) -> float:
+            return float(-np.log(softmax(scores * scale)[rows, labels] + 1e-12).mean())
 
-        return float(min(TEMPERATURES, key=log_loss))
+        return float(min(SCALES, key=log_loss))
 
     # ----------------------------------------------------------------------------------
     # inference
@@ -307,7 +309,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if self.coef is None or self.intercept is None:
             raise LinearClassifierConfigError("LinearIntentClassifier is not trained")
         design = self._design_matrix(self._sentence_features(messages))
-        return softmax((np.asarray(design @ self.coef.T) + self.intercept) * self.temperature)
+        return softmax((np.asarray(design @ self.coef.T) + self.intercept) * self.scale)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set the intent and the intent ranking of every message."""
@@ -338,7 +340,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 coef=self.coef,
                 intercept=self.intercept,
                 idf=self.idf if self.idf is not None else np.zeros(0),
-                temperature=np.asarray(self.temperature),
+                scale=np.asarray(self.scale),
             )
 
     @classmethod
@@ -363,9 +365,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                     coef=arrays["coef"],
                     intercept=arrays["intercept"],
                     idf=arrays["idf"],
-                    # Models trained before the SVM option have no temperature: 1.
-                    temperature=(float(arrays["temperature"])
-                                 if "temperature" in arrays.files else 1.0),
+                    # Models trained before the SVM option have no scale: 1.
+                    scale=float(arrays["scale"]) if "scale" in arrays.files else 1.0,
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier has no trained weights; it predicts nothing")

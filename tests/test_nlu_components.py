@@ -439,7 +439,7 @@ def test_the_svm_ranks_like_its_margins_and_reports_a_probability_distribution(
     assert (predicted == truth).mean() > 0.8
 
 
-def test_the_svm_temperature_is_fitted_on_held_out_margins_and_survives_loading(
+def test_the_svm_margin_scale_is_fitted_on_held_out_margins_and_survives_loading(
     tmp_path: Path,
 ) -> None:
     from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -447,22 +447,22 @@ def test_the_svm_temperature_is_fitted_on_held_out_margins_and_survives_loading(
     from nlu.linear_classifier import LinearIntentClassifier
 
     config = {"model": "svm", "C": 1.0}
-    # Overlapping intents need a different temperature from well-separated ones: the
-    # temperature follows the data rather than a constant.
+    # Overlapping intents need a different scale from well-separated ones: the scale
+    # follows the data rather than a constant.
     overlapping, _, _ = train_classifier(tmp_path / "a", config,
                                          clustered_messages(4, 30, spread=2.5))
     separated, storage, resource = train_classifier(tmp_path / "b", config,
                                                     clustered_messages(4, 30, spread=0.3))
-    assert overlapping.temperature != separated.temperature  # type: ignore[attr-defined]
+    assert overlapping.scale != separated.scale  # type: ignore[attr-defined]
     loaded = LinearIntentClassifier.load(
         config, storage, resource, ExecutionContext(GraphSchema({}), "test"))  # type: ignore[arg-type]
-    assert loaded.temperature == separated.temperature  # type: ignore[attr-defined]
+    assert loaded.scale == separated.scale  # type: ignore[attr-defined]
     messages = clustered_messages(4, 5, spread=0.3)
     assert np.allclose(loaded.predict_proba(messages),
                        separated.predict_proba(messages))  # type: ignore[attr-defined]
 
 
-def test_logistic_regression_keeps_temperature_one(tmp_path: Path) -> None:
+def test_logistic_regression_keeps_its_scores_unscaled(tmp_path: Path) -> None:
     classifier, _, _ = train_classifier(tmp_path, {"model": "logistic"},
                                         clustered_messages(3, 20, spread=1.0))
-    assert classifier.temperature == 1.0  # type: ignore[attr-defined]
+    assert classifier.scale == 1.0  # type: ignore[attr-defined]
