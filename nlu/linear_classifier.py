@@ -239,8 +239,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
         design = self._design_matrix(features)
         targets = np.asarray([str(message.get(INTENT)) for message in examples])
-        classes, coef, intercept = self._fit(design, targets)
-        self.classes, self.coef, self.intercept = classes, coef, intercept
+        self.classes, self.coef, self.intercept = self._fit(design, targets)
         self.scale = (
             self._fit_scale(design, targets) if self._config["model"] == "svm" else 1.0
         )

@@ -11,12 +11,21 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.e5_featurizer import E5ConfigError, E5Featurizer
-from nlu.linear_classifier import LinearClassifierConfigError, softmax
+from nlu.linear_classifier import (
+    LinearClassifierConfigError,
+    LinearIntentClassifier,
+    softmax,
+)
 from nlu.normalise import collapse_repeats, is_laughter, normalise
 from nlu.spelling import (
     NORMALISED_TEXT,
@@ -392,9 +401,6 @@ def test_the_lexicon_flags_a_subject_in_the_typed_or_the_repaired_text() -> None
 def clustered_messages(classes: int, per_class: int, spread: float) -> list[Message]:
     """Messages whose only feature is a noisy 8-dimensional point around their intent's
     centre: `spread` sets how often intents overlap."""
-    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT
-    from rasa.shared.nlu.training_data.features import Features
-
     random = np.random.default_rng(7)
     centres = random.normal(size=(classes, 8))
     messages = []
@@ -409,14 +415,9 @@ def clustered_messages(classes: int, per_class: int, spread: float) -> list[Mess
 
 
 def train_classifier(tmp_path: Path, config: dict[str, object],
-                     messages: list[Message]) -> tuple[object, object, object]:
+                     messages: list[Message]
+                     ) -> tuple[LinearIntentClassifier, LocalModelStorage, Resource]:
     """A LinearIntentClassifier trained on `messages`, its storage and its resource."""
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-    from rasa.engine.storage.resource import Resource
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
-    from nlu.linear_classifier import LinearIntentClassifier
-
     tmp_path.mkdir(parents=True, exist_ok=True)
     storage = LocalModelStorage(tmp_path)
     resource = Resource("classifier")
@@ -431,10 +432,10 @@ def test_the_svm_ranks_like_its_margins_and_reports_a_probability_distribution(
 ) -> None:
     messages = clustered_messages(classes, 30, spread=1.0)
     classifier, _, _ = train_classifier(tmp_path, {"model": "svm", "C": 1.0}, messages)
-    probabilities = classifier.predict_proba(messages)  # type: ignore[attr-defined]
+    probabilities = classifier.predict_proba(messages)
     assert probabilities.shape == (len(messages), classes)
     assert np.allclose(probabilities.sum(axis=1), 1.0)
-    predicted = classifier.classes[probabilities.argmax(axis=1)]  # type: ignore[attr-defined]
+    predicted = classifier.classes[probabilities.argmax(axis=1)]  # type: ignore[index]
     truth = np.array([m.get("intent") for m in messages])
     assert (predicted == truth).mean() > 0.8
 
@@ -442,27 +443,23 @@ def test_the_svm_ranks_like_its_margins_and_reports_a_probability_distribution(
 def test_the_svm_margin_scale_is_fitted_on_held_out_margins_and_survives_loading(
     tmp_path: Path,
 ) -> None:
-    from rasa.engine.graph import ExecutionContext, GraphSchema
-
-    from nlu.linear_classifier import LinearIntentClassifier
-
-    config = {"model": "svm", "C": 1.0}
+    config: dict[str, object] = {"model": "svm", "C": 1.0}
     # Overlapping intents need a different scale from well-separated ones: the scale
     # follows the data rather than a constant.
     overlapping, _, _ = train_classifier(tmp_path / "a", config,
                                          clustered_messages(4, 30, spread=2.5))
     separated, storage, resource = train_classifier(tmp_path / "b", config,
                                                     clustered_messages(4, 30, spread=0.3))
-    assert overlapping.scale != separated.scale  # type: ignore[attr-defined]
+    assert overlapping.scale != separated.scale
     loaded = LinearIntentClassifier.load(
-        config, storage, resource, ExecutionContext(GraphSchema({}), "test"))  # type: ignore[arg-type]
-    assert loaded.scale == separated.scale  # type: ignore[attr-defined]
+        config, storage, resource, ExecutionContext(GraphSchema({}), "test"))
+    assert loaded.scale == separated.scale
     messages = clustered_messages(4, 5, spread=0.3)
     assert np.allclose(loaded.predict_proba(messages),
-                       separated.predict_proba(messages))  # type: ignore[attr-defined]
+                       separated.predict_proba(messages))
 
 
 def test_logistic_regression_keeps_its_scores_unscaled(tmp_path: Path) -> None:
     classifier, _, _ = train_classifier(tmp_path, {"model": "logistic"},
                                         clustered_messages(3, 20, spread=1.0))
-    assert classifier.scale == 1.0  # type: ignore[attr-defined]
+    assert classifier.scale == 1.0
