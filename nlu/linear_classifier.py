@@ -9,17 +9,20 @@ factor (an inverse temperature), fitted on held-out margins of an inner cross-va
 false alarms, and scored higher macro-F1).
 
 Sparse sentence features (the CountVectorsFeaturizers' counts) get a sublinear TF-IDF
-weighting learnt on the training data and are L2-normalised; dense sentence features (the e5
-embedding) are scaled by `dense_weight`, which sets how much the encoder's judgement counts
-against the spelled-out n-grams. The lexicon's features (the sparse featurizers named in
-`lexicon_featurizers`, a RegexFeaturizer with one feature per subject) form a block of their
-own, scaled by `lexicon_weight`: inside the TF-IDF block one subject flag would be drowned
-by a message's dozens of n-grams. Trained with scikit-learn; persisted as plain arrays (no
-pickle), so loading a model runs no code from it.
+weighting learnt on the training data and are L2-normalised, each featurizer's block on its
+own (`sparse_norm: per_featurizer`) before the blocks together: normalised jointly, the
+character n-grams (dozens a message) would drown the handful of words and word pairs. Dense
+sentence features (the e5 embedding) are scaled by `dense_weight`, which sets how much the
+encoder's judgement counts against the spelled-out n-grams. The lexicon's features (the
+sparse featurizers named in `lexicon_featurizers`, a RegexFeaturizer with one feature per
+subject) form a block of their own, scaled by `lexicon_weight`: inside the TF-IDF block one
+subject flag would be drowned by a message's dozens of n-grams. Trained with scikit-learn;
+persisted as plain arrays (no pickle), so loading a model runs no code from it.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -42,6 +45,7 @@ Array = npt.NDArray[Any]
 
 WEIGHTS_FILE = "linear_intent_classifier.npz"
 MODELS = ("logistic", "svm")
+SPARSE_NORMS = ("per_featurizer", "joint")
 # Scale factors tried when turning SVM margins into probabilities (softmax(scale × margin)).
 SCALES = np.geomspace(0.5, 50.0, 61)
 
@@ -105,6 +109,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "C": 30.0,
             # Inner folds that fit the SVM's margin scale (held-out margins, log loss).
             "calibration_folds": 3,
+            # "per_featurizer": each sparse featurizer's block L2-normalised on its own, then
+            # all together; "joint": all sparse features normalised as one block.
+            "sparse_norm": "per_featurizer",
             # Weight of the dense sentence features against the L2-normalised sparse ones.
             "dense_weight": 3.0,
             # Names (or aliases) of sparse featurizers whose features are the lexicon, and
@@ -130,6 +137,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         intercept: Array | None = None,
         idf: Array | None = None,
         scale: float = 1.0,
+        block_sizes: Array | None = None,
     ) -> None:
         """Create the classifier, trained when weights are given."""
         self._config = {**self.get_default_config(), **config}
@@ -143,11 +151,17 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         # Multiplies the scores before the softmax (an inverse temperature); 1 for logistic
         # regression, whose scores are already log-odds.
         self.scale = scale
+        # Columns of each sparse featurizer's block, in pipeline order; None: one block
+        # (models trained before per-featurizer normalisation).
+        self.block_sizes = block_sizes
 
     def _check_config(self) -> None:
         if self._config["model"] not in MODELS:
             raise LinearClassifierConfigError(
                 f"model must be one of {MODELS}, not {self._config['model']!r}")
+        if self._config["sparse_norm"] not in SPARSE_NORMS:
+            raise LinearClassifierConfigError(
+                f"sparse_norm must be one of {SPARSE_NORMS}, not {self._config['sparse_norm']!r}")
         if int(self._config["calibration_folds"]) < 2:
             raise LinearClassifierConfigError("calibration_folds must be at least 2")
         if float(self._config["C"]) <= 0:
@@ -195,14 +209,41 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             dense_rows.append(None if dense is None else np.asarray(dense.features))
         return _stack_sparse(sparse_rows), _stack_dense(dense_rows), _stack_sparse(lexicon_rows)
 
+    def _sparse_block_sizes(self, message: Message) -> Array:
+        """Columns of each sparse featurizer's sentence features, in the order
+        `_sentence_features` stacks them (the lexicon's blocks excluded)."""
+        lexicon_names = set(self._config["lexicon_featurizers"])
+        return np.asarray([
+            feature.features.shape[-1]
+            for feature in message.features
+            if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+            and feature.is_sparse() and feature.origin not in lexicon_names
+        ], dtype=np.int64)
+
+    def _weighted_sparse(self, sparse: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+        """Sublinear TF-IDF, L2-normalised per block, then the blocks together."""
+        assert self.idf is not None
+        if sparse.shape[1] != self.idf.size:
+            raise LinearClassifierConfigError(
+                f"the sparse featurizers give {sparse.shape[1]} features, the model was "
+                f"trained on {self.idf.size}: retrain after changing the pipeline")
+        weighted = sparse.copy().astype(np.float64)
+        weighted.data = np.log1p(np.abs(weighted.data))  # sublinear term frequency
+        weighted = scipy.sparse.csr_matrix(weighted.multiply(self.idf))
+        sizes = self.block_sizes
+        if sizes is None or len(sizes) < 2:
+            return l2_normalise_rows(weighted)
+        edges = np.concatenate([[0], np.cumsum(sizes)])
+        blocks = [l2_normalise_rows(weighted[:, start:stop])
+                  for start, stop in itertools.pairwise(edges)]
+        return l2_normalise_rows(scipy.sparse.hstack(blocks).tocsr())
+
     def _design_matrix(self, features: tuple[Any, Any, Any]) -> scipy.sparse.csr_matrix:
         """The classifier's input from `_sentence_features`' sparse, dense and lexicon parts."""
         sparse, dense, lexicon = features
         parts = []
         if sparse is not None and self.idf is not None and self.idf.size:
-            weighted = sparse.copy().astype(np.float64)
-            weighted.data = np.log1p(np.abs(weighted.data))  # sublinear term frequency
-            parts.append(l2_normalise_rows(scipy.sparse.csr_matrix(weighted.multiply(self.idf))))
+            parts.append(self._weighted_sparse(sparse))
         if dense is not None and float(self._config["dense_weight"]) > 0:
             parts.append(scipy.sparse.csr_matrix(dense * float(self._config["dense_weight"])))
         if lexicon is not None and float(self._config["lexicon_weight"]) > 0:
@@ -237,6 +278,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         features = self._sentence_features(examples)
         sparse = features[0]
         self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
+        self.block_sizes = (
+            self._sparse_block_sizes(examples[0])
+            if sparse is not None and self._config["sparse_norm"] == "per_featurizer"
+            else None
+        )
         design = self._design_matrix(features)
         targets = np.asarray([str(message.get(INTENT)) for message in examples])
         self.classes, self.coef, self.intercept = self._fit(design, targets)
@@ -340,6 +386,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 intercept=self.intercept,
                 idf=self.idf if self.idf is not None else np.zeros(0),
                 scale=np.asarray(self.scale),
+                # Empty: one block (sparse_norm joint).
+                block_sizes=(self.block_sizes if self.block_sizes is not None
+                             else np.zeros(0, dtype=np.int64)),
             )
 
     @classmethod
@@ -366,6 +415,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                     idf=arrays["idf"],
                     # Models trained before the SVM option have no scale: 1.
                     scale=float(arrays["scale"]) if "scale" in arrays.files else 1.0,
+                    # Models trained before per-featurizer blocks: one block.
+                    block_sizes=(arrays["block_sizes"]
+                                 if "block_sizes" in arrays.files and arrays["block_sizes"].size
+                                 else None),
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier has no trained weights; it predicts nothing")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -22,6 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.e5_featurizer import E5ConfigError, E5Featurizer
 from nlu.linear_classifier import (
+    Array,
     LinearClassifierConfigError,
     LinearIntentClassifier,
     softmax,
@@ -331,7 +333,7 @@ def test_the_ranking_is_a_probability_distribution_in_descending_order(tiny_mode
 
 @pytest.mark.parametrize("change", [
     {"model": "tree"}, {"calibration_folds": 1}, {"C": 0}, {"dense_weight": -1},
-    {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"},
+    {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"}, {"sparse_norm": "none"},
 ])
 def test_the_linear_classifier_rejects_a_bad_config(change: dict[str, object]) -> None:
     from nlu.linear_classifier import LinearIntentClassifier
@@ -463,3 +465,67 @@ def test_logistic_regression_keeps_its_scores_unscaled(tmp_path: Path) -> None:
     classifier, _, _ = train_classifier(tmp_path, {"model": "logistic"},
                                         clustered_messages(3, 20, spread=1.0))
     assert classifier.scale == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# sparse featurizers' blocks
+
+
+def two_block_messages() -> list[Message]:
+    """Messages with a narrow sparse block ("words": one of 3 columns, which tells the
+    intent) and a wide one ("chars": 30 of 60 columns at random, noise)."""
+    random = np.random.default_rng(3)
+    messages = []
+    for index in range(40):
+        label = index % 2
+        words = np.zeros((1, 3))
+        words[0, label] = 1.0
+        chars = np.zeros((1, 60))
+        chars[0, random.choice(60, size=30, replace=False)] = 1.0
+        message = Message(data={TEXT: f"tekst {index}", INTENT: f"intent_{label}"})
+        for origin, row in (("words", words), ("chars", chars)):
+            message.add_features(Features(scipy.sparse.coo_matrix(row), FEATURE_TYPE_SENTENCE,
+                                          TEXT, origin))
+        messages.append(message)
+    return messages
+
+
+def block_norms(classifier: LinearIntentClassifier, messages: list[Message]) -> Array:
+    """Per message, the L2 norm of the design matrix's word columns and char columns."""
+    design = classifier._design_matrix(classifier._sentence_features(messages)).toarray()
+    return np.stack([np.linalg.norm(design[:, :3], axis=1),
+                     np.linalg.norm(design[:, 3:], axis=1)], axis=1)
+
+
+def test_each_sparse_featurizer_is_normalised_on_its_own(tmp_path: Path) -> None:
+    messages = two_block_messages()
+    per_block, _, _ = train_classifier(tmp_path / "a", {"model": "svm"}, messages)
+    joint, _, _ = train_classifier(tmp_path / "b", {"model": "svm", "sparse_norm": "joint"},
+                                   messages)
+    assert per_block.block_sizes is not None
+    assert per_block.block_sizes.tolist() == [3, 60]
+    assert joint.block_sizes is None
+    # Per featurizer, the one word counts as much as the thirty chars together...
+    assert np.allclose(block_norms(per_block, messages), np.sqrt(0.5))
+    # ...jointly the chars outweigh it (about 1 against 5.5 here).
+    words, chars = block_norms(joint, messages).T
+    assert (chars > 3 * words).all()
+    assert np.allclose(words**2 + chars**2, 1.0)
+
+
+def test_the_sparse_blocks_survive_loading_and_a_changed_pipeline_is_refused(
+    tmp_path: Path,
+) -> None:
+    messages = two_block_messages()
+    trained, storage, resource = train_classifier(tmp_path, {"model": "svm"}, messages)
+    loaded = LinearIntentClassifier.load(
+        {"model": "svm"}, storage, resource, ExecutionContext(GraphSchema({}), "test"))
+    assert loaded.block_sizes is not None
+    assert loaded.block_sizes.tolist() == [3, 60]
+    assert np.allclose(loaded.predict_proba(messages), trained.predict_proba(messages))
+    narrower = Message(data={TEXT: "tekst"})
+    for origin, width in (("words", 3), ("chars", 59)):
+        narrower.add_features(Features(scipy.sparse.coo_matrix(np.ones((1, width))),
+                                       FEATURE_TYPE_SENTENCE, TEXT, origin))
+    with pytest.raises(LinearClassifierConfigError, match="retrain"):
+        loaded.predict_proba([narrower])
