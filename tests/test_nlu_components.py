@@ -30,12 +30,13 @@ from nlu.linear_classifier import (
 )
 from nlu.normalise import collapse_repeats, is_laughter, normalise
 from nlu.spelling import (
+    NEAR_KEYS,
     NORMALISED_TEXT,
     correct,
-    edits1,
     repair,
     segment,
     short_edits,
+    typo_edits,
     unstretched,
     vocabulary_of,
 )
@@ -162,10 +163,21 @@ def test_repair_prefers_a_one_edit_word_then_a_split_then_the_word_itself() -> N
     assert repair("snapchat", VOCABULARY, 4, 6) == ["snapchat"]
 
 
-def test_edits1_contains_the_four_kinds_of_edit() -> None:
-    edits = edits1("meer")
-    assert {"mer", "emer", "meet", "meerr"} <= edits
-    assert "meer" not in {e for e in edits if len(e) != 4} and "meer" in edits
+def test_typo_edits_undo_a_dropped_letter_a_swap_or_a_neighbouring_key() -> None:
+    assert {"zelfmoord", "meer", "niet"} <= (
+        typo_edits("zelfmord") | typo_edits("mere") | typo_edits("nirt"))
+    edits = typo_edits("tank")
+    # Not a slip: another first letter ("dank"), a key far away ("tand"), a letter removed.
+    assert not {"dank", "tand", "tak", "atank"} & edits
+    assert "tanks" in edits and "tnak" in edits
+    assert NEAR_KEYS["s"] == {"a", "d", "w", "e", "z", "x"}
+    assert {"e", "ë"} <= NEAR_KEYS["é"]
+
+
+def test_real_words_the_data_lacks_are_not_turned_into_other_words() -> None:
+    vocabulary = {"dank": 40, "samen": 30, "aangerand": 5, "tand": 3}
+    assert [correct(word, vocabulary, 4) for word in ("tank", "ramen", "aangebrand")] == [
+        None, None, None]
 
 
 def test_vocabulary_counts_words_and_leaves_out_emoji_and_numbers() -> None:
