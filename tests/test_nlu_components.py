@@ -328,7 +328,7 @@ def test_a_lexicon_word_no_example_has_raises_the_confidence_in_its_subjects_int
     without = train_tiny_model(tmp_path, TINY_NLU.split("- regex:")[0])
     (with_lexicon,), (without_lexicon,) = (parse(m, ["ZORBLAX?"]) for m in (tiny_model, without))
     # A nudge, not a verdict: with one flag against a tiny model's e5 and n-grams the
-    # confidence about doubles (0.14 → 0.27 with lexicon_weight 0.5).
+    # confidence rises by half or more (0.14 → 0.27 when lexicon_weight was 0.5).
     assert (confidence_of(with_lexicon, "ask_opening_hours")
             > 1.5 * confidence_of(without_lexicon, "ask_opening_hours"))
 
