@@ -220,16 +220,16 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             and feature.is_sparse() and feature.origin not in lexicon_names
         ], dtype=np.int64)
 
-    def _weighted_sparse(self, sparse: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+    def _weighted_sparse(self, sparse: scipy.sparse.csr_matrix,
+                         idf: Array) -> scipy.sparse.csr_matrix:
         """Sublinear TF-IDF, L2-normalised per block, then the blocks together."""
-        assert self.idf is not None
-        if sparse.shape[1] != self.idf.size:
+        if sparse.shape[1] != idf.size:
             raise LinearClassifierConfigError(
                 f"the sparse featurizers give {sparse.shape[1]} features, the model was "
-                f"trained on {self.idf.size}: retrain after changing the pipeline")
+                f"trained on {idf.size}: retrain after changing the pipeline")
         weighted = sparse.copy().astype(np.float64)
         weighted.data = np.log1p(np.abs(weighted.data))  # sublinear term frequency
-        weighted = scipy.sparse.csr_matrix(weighted.multiply(self.idf))
+        weighted = scipy.sparse.csr_matrix(weighted.multiply(idf))
         sizes = self.block_sizes
         if sizes is None or len(sizes) < 2:
             return l2_normalise_rows(weighted)
@@ -243,7 +243,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         sparse, dense, lexicon = features
         parts = []
         if sparse is not None and self.idf is not None and self.idf.size:
-            parts.append(self._weighted_sparse(sparse))
+            parts.append(self._weighted_sparse(sparse, self.idf))
         if dense is not None and float(self._config["dense_weight"]) > 0:
             parts.append(scipy.sparse.csr_matrix(dense * float(self._config["dense_weight"])))
         if lexicon is not None and float(self._config["lexicon_weight"]) > 0:
