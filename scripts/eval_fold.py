@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from scripts.eval_cv import as_understood, stratified_folds
-from scripts.eval_models import EvaluationError, load_training_data
+from scripts.eval_models import EvaluationError, Example, Vocabulary, load_training_data
 from scripts.eval_systems import System, fit_predict
 from scripts.evaluate import quiet_logging, seed_everything
 from scripts.metrics import macro_f1
@@ -42,9 +42,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def score_fold(config: str, fold: int, args: argparse.Namespace) -> tuple[float, float]:
+def score_fold(config: str, fold: int, examples: Sequence[Example], vocabulary: Vocabulary,
+               args: argparse.Namespace) -> tuple[float, float]:
     """Macro-F1 and accuracy of `config` trained without fold `fold` and scored on it."""
-    examples, vocabulary = load_training_data(args.train)
     labels = [e.intent for e in examples]
     splits = stratified_folds(labels, args.folds, args.seed)
     if not 1 <= fold <= len(splits):
@@ -66,9 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     quiet_logging()
     try:
+        examples, vocabulary = load_training_data(args.train)
         for config in args.configs:
             for fold in args.fold or [1]:
-                f1, accuracy = score_fold(config, fold, args)
+                f1, accuracy = score_fold(config, fold, examples, vocabulary, args)
                 print(f"{config}\tfold {fold}\tmacro-F1 {f1:.4f}\taccuracy {accuracy:.4f}",
                       flush=True)
     except EvaluationError as error:
