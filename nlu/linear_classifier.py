@@ -36,6 +36,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -80,6 +81,12 @@ def _stack_dense(rows: list[Any]) -> Array | None:
     if not rows or any(row is None for row in rows):
         return None
     return np.vstack(rows)
+
+
+def _is_sparse_sentence_feature(feature: Features) -> bool:
+    """Whether a message feature is a sparse featurizer's sentence features of the text."""
+    return bool(feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+                and feature.is_sparse())
 
 
 @DefaultV1Recipe.register(
@@ -199,8 +206,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             sparse: list[Any] = []
             lexicon: list[Any] = []
             for feature in message.features:
-                if (feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
-                        and feature.is_sparse()):
+                if _is_sparse_sentence_feature(feature):
                     part = lexicon if feature.origin in lexicon_names else sparse
                     part.append(scipy.sparse.csr_matrix(feature.features))
             sparse_rows.append(scipy.sparse.hstack(sparse) if sparse else None)
@@ -216,8 +222,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return np.asarray([
             feature.features.shape[-1]
             for feature in message.features
-            if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
-            and feature.is_sparse() and feature.origin not in lexicon_names
+            if _is_sparse_sentence_feature(feature) and feature.origin not in lexicon_names
         ], dtype=np.int64)
 
     def _weighted_sparse(self, sparse: scipy.sparse.csr_matrix,

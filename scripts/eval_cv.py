@@ -51,6 +51,12 @@ def stratified_folds(labels: Sequence[str], folds: int, seed: int) -> list[list[
     return [list(test) for _, test in splitter.split(list(labels), list(labels))]
 
 
+def training_part(examples: Sequence[Example], held_out: Sequence[int]) -> list[Example]:
+    """The examples a fold trains on: all but the held-out ones, in their order."""
+    held = set(held_out)
+    return [e for i, e in enumerate(examples) if i not in held]
+
+
 def cross_validate(
     system: System,
     examples: Sequence[Example],
@@ -67,11 +73,8 @@ def cross_validate(
     crisis_readings: list[tuple[str | None, float]] = [(None, 0.0)] * size
     scores, seconds = [], []
     for number, held_out in enumerate(stratified_folds(labels, folds, seed), start=1):
-        held = set(held_out)
-        train = [e for i, e in enumerate(examples) if i not in held]
-        result = fit_predict(
-            system, train, [examples[i].text for i in held_out], seed, vocabulary
-        )
+        result = fit_predict(system, training_part(examples, held_out),
+                             [examples[i].text for i in held_out], seed, vocabulary)
         for position, index in enumerate(held_out):
             deployed[index] = result.deployed[position]
             top[index] = result.top[position]

@@ -18,11 +18,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from scripts.eval_cv import as_understood, stratified_folds
+from scripts.eval_cv import as_understood, stratified_folds, training_part
 from scripts.eval_models import EvaluationError, Example, Vocabulary, load_training_data
 from scripts.eval_systems import System, fit_predict
 from scripts.evaluate import quiet_logging, seed_everything
-from scripts.metrics import macro_f1
+from scripts.metrics import accuracy, macro_f1
 
 logger = logging.getLogger("broekzak.evaluate")
 
@@ -50,15 +50,12 @@ def score_fold(config: str, fold: int, examples: Sequence[Example], vocabulary: 
     if not 1 <= fold <= len(splits):
         raise EvaluationError(f"fold must be between 1 and {len(splits)}, not {fold}")
     held_out = splits[fold - 1]
-    held = set(held_out)
-    train = [e for i, e in enumerate(examples) if i not in held]
     seed_everything(args.seed)
-    result = fit_predict(System(config, config), train, [examples[i].text for i in held_out],
-                         args.seed, vocabulary)
+    result = fit_predict(System(config, config), training_part(examples, held_out),
+                         [examples[i].text for i in held_out], args.seed, vocabulary)
     truth = [labels[i] for i in held_out]
     predicted = as_understood(result.deployed)
-    accuracy = sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth)
-    return macro_f1(truth, predicted), accuracy
+    return macro_f1(truth, predicted), accuracy(truth, predicted)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples, vocabulary = load_training_data(args.train)
         for config in args.configs:
             for fold in args.fold or [1]:
-                f1, accuracy = score_fold(config, fold, examples, vocabulary, args)
-                print(f"{config}\tfold {fold}\tmacro-F1 {f1:.4f}\taccuracy {accuracy:.4f}",
+                f1, share_right = score_fold(config, fold, examples, vocabulary, args)
+                print(f"{config}\tfold {fold}\tmacro-F1 {f1:.4f}\taccuracy {share_right:.4f}",
                       flush=True)
     except EvaluationError as error:
         print(f"error: {error}", file=sys.stderr)
