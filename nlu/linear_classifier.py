@@ -119,6 +119,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             # "per_featurizer": each sparse featurizer's block L2-normalised on its own, then
             # all together; "joint": all sparse features normalised as one block.
             "sparse_norm": "per_featurizer",
+            # With per_featurizer: one weight per sparse featurizer, in pipeline order,
+            # applied after each block's own normalisation (empty: all blocks weigh alike).
+            "sparse_block_weights": [],
             # Weight of the dense sentence features against the L2-normalised sparse ones.
             "dense_weight": 3.0,
             # Names (or aliases) of sparse featurizers whose features are the lexicon, and
@@ -169,6 +172,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if self._config["sparse_norm"] not in SPARSE_NORMS:
             raise LinearClassifierConfigError(
                 f"sparse_norm must be one of {SPARSE_NORMS}, not {self._config['sparse_norm']!r}")
+        weights = self._config["sparse_block_weights"]
+        if not isinstance(weights, list) or any(float(weight) < 0 for weight in weights):
+            raise LinearClassifierConfigError(
+                "sparse_block_weights must be a list of non-negative numbers")
+        if weights and self._config["sparse_norm"] != "per_featurizer":
+            raise LinearClassifierConfigError(
+                "sparse_block_weights needs sparse_norm: per_featurizer")
         if int(self._config["calibration_folds"]) < 2:
             raise LinearClassifierConfigError("calibration_folds must be at least 2")
         if float(self._config["C"]) <= 0:
@@ -238,10 +248,22 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         sizes = self.block_sizes
         if sizes is None or len(sizes) < 2:
             return l2_normalise_rows(weighted)
+        weights = self._block_weights(len(sizes))
         edges = np.concatenate([[0], np.cumsum(sizes)])
-        blocks = [l2_normalise_rows(weighted[:, start:stop])
-                  for start, stop in itertools.pairwise(edges)]
+        blocks = [l2_normalise_rows(weighted[:, start:stop]) * weight
+                  for (start, stop), weight in zip(itertools.pairwise(edges), weights, strict=True)]
         return l2_normalise_rows(scipy.sparse.hstack(blocks).tocsr())
+
+    def _block_weights(self, blocks: int) -> list[float]:
+        """`sparse_block_weights` for this many sparse blocks (all 1 when not set)."""
+        weights = [float(weight) for weight in self._config["sparse_block_weights"]]
+        if not weights:
+            return [1.0] * blocks
+        if len(weights) != blocks:
+            raise LinearClassifierConfigError(
+                f"sparse_block_weights has {len(weights)} weights for {blocks} sparse "
+                "featurizers: give one per CountVectorsFeaturizer, in pipeline order")
+        return weights
 
     def _design_matrix(self, features: tuple[Any, Any, Any]) -> scipy.sparse.csr_matrix:
         """The classifier's input from `_sentence_features`' sparse, dense and lexicon parts."""

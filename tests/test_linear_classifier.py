@@ -23,6 +23,8 @@ from nlu.linear_classifier import Array, LinearClassifierConfigError, LinearInte
 @pytest.mark.parametrize("change", [
     {"model": "tree"}, {"calibration_folds": 1}, {"C": 0}, {"dense_weight": -1},
     {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"}, {"sparse_norm": "none"},
+    {"sparse_block_weights": 2}, {"sparse_block_weights": [1, -1]},
+    {"sparse_norm": "joint", "sparse_block_weights": [2, 1]},
 ])
 def test_the_linear_classifier_rejects_a_bad_config(change: dict[str, object]) -> None:
     with pytest.raises(LinearClassifierConfigError):
@@ -152,6 +154,22 @@ def test_each_sparse_featurizer_is_normalised_on_its_own(tmp_path: Path) -> None
     words, chars = block_norms(joint, messages).T
     assert (chars > 3 * words).all()
     assert np.allclose(words**2 + chars**2, 1.0)
+
+
+def test_a_block_weight_sets_the_blocks_share_of_the_norm(tmp_path: Path) -> None:
+    messages = two_block_messages()
+    weighted, _, _ = train_classifier(
+        tmp_path, {"model": "svm", "sparse_block_weights": [2, 1]}, messages)
+    words, chars = block_norms(weighted, messages).T
+    # Each block normalised, then the words doubled, then both together: 2/√5 against 1/√5.
+    assert np.allclose(words, 2 / np.sqrt(5))
+    assert np.allclose(chars, 1 / np.sqrt(5))
+
+
+def test_block_weights_must_match_the_sparse_featurizers(tmp_path: Path) -> None:
+    with pytest.raises(LinearClassifierConfigError, match="one per CountVectorsFeaturizer"):
+        train_classifier(tmp_path, {"model": "svm", "sparse_block_weights": [1, 1, 1]},
+                         two_block_messages())
 
 
 def test_the_sparse_blocks_survive_loading_and_a_changed_pipeline_is_refused(
