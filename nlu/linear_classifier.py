@@ -302,22 +302,27 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if len(labels) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained")
             return self._resource
-        features = self._sentence_features(examples)
+        self.fit(self._sentence_features(examples),
+                 np.asarray([str(message.get(INTENT)) for message in examples]),
+                 self._sparse_block_sizes(examples[0]))
+        self.persist()
+        return self._resource
+
+    def fit(self, features: tuple[Any, Any, Any], targets: Array, block_sizes: Array) -> None:
+        """Fit the model on `_sentence_features`' output for the training examples, their
+        intents, and the sparse featurizers' block widths (`_sparse_block_sizes`)."""
         sparse = features[0]
         self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
         self.block_sizes = (
-            self._sparse_block_sizes(examples[0])
+            block_sizes
             if sparse is not None and self._config["sparse_norm"] == "per_featurizer"
             else None
         )
         design = self._design_matrix(features)
-        targets = np.asarray([str(message.get(INTENT)) for message in examples])
         self.classes, self.coef, self.intercept = self._fit(design, targets)
         self.scale = (
             self._fit_scale(design, targets) if self._config["model"] == "svm" else 1.0
         )
-        self.persist()
-        return self._resource
 
     def _fit(self, design: scipy.sparse.csr_matrix, targets: Array) -> tuple[Array, Array, Array]:
         """The configured model fitted on `design`: its classes, coefficients and intercepts,
@@ -378,9 +383,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     def predict_proba(self, messages: list[Message]) -> Array:
         """Probability of each intent (columns in `self.classes` order) for each message."""
+        return self.predict_features(self._sentence_features(messages))
+
+    def predict_features(self, features: tuple[Any, Any, Any]) -> Array:
+        """`predict_proba` from `_sentence_features`' output."""
         if self.coef is None or self.intercept is None:
             raise LinearClassifierConfigError("LinearIntentClassifier is not trained")
-        design = self._design_matrix(self._sentence_features(messages))
+        design = self._design_matrix(features)
         return softmax((np.asarray(design @ self.coef.T) + self.intercept) * self.scale)
 
     def process(self, messages: list[Message]) -> list[Message]:

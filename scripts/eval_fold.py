@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from scripts.eval_cv import as_understood, stratified_folds, training_part
 from scripts.eval_models import EvaluationError, Example, Vocabulary, load_training_data
@@ -42,14 +42,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def held_out_indices(labels: Sequence[str], fold: int, args: argparse.Namespace) -> list[int]:
+    """The examples of fold `fold` (1-based) in the harness's split (`args.folds`, `args.seed`)."""
+    splits = stratified_folds(labels, args.folds, args.seed)
+    if not 1 <= fold <= len(splits):
+        raise EvaluationError(f"fold must be between 1 and {len(splits)}, not {fold}")
+    return list(splits[fold - 1])
+
+
 def score_fold(config: str, fold: int, examples: Sequence[Example], vocabulary: Vocabulary,
                args: argparse.Namespace) -> tuple[float, float]:
     """Macro-F1 and accuracy of `config` trained without fold `fold` and scored on it."""
     labels = [e.intent for e in examples]
-    splits = stratified_folds(labels, args.folds, args.seed)
-    if not 1 <= fold <= len(splits):
-        raise EvaluationError(f"fold must be between 1 and {len(splits)}, not {fold}")
-    held_out = splits[fold - 1]
+    held_out = held_out_indices(labels, fold, args)
     seed_everything(args.seed)
     result = fit_predict(System(config, config), training_part(examples, held_out),
                          [examples[i].text for i in held_out], args.seed, vocabulary)
@@ -58,21 +63,34 @@ def score_fold(config: str, fold: int, examples: Sequence[Example], vocabulary: 
     return macro_f1(truth, predicted), accuracy(truth, predicted)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print one line per config and fold."""
-    args = parse_args(argv)
+Scores = Iterable[tuple[str, int, float, float]]
+
+
+def print_scores(scores: Callable[[], Scores]) -> int:
+    """Print one line per (name, fold, macro-F1, accuracy) as they come; exit status 2 with
+    the message on an EvaluationError."""
     quiet_logging()
     try:
-        examples, vocabulary = load_training_data(args.train)
-        for config in args.configs:
-            for fold in args.fold or [1]:
-                f1, share_right = score_fold(config, fold, examples, vocabulary, args)
-                print(f"{config}\tfold {fold}\tmacro-F1 {f1:.4f}\taccuracy {share_right:.4f}",
-                      flush=True)
+        for name, fold, f1, share_right in scores():
+            print(f"{name}\tfold {fold}\tmacro-F1 {f1:.4f}\taccuracy {share_right:.4f}",
+                  flush=True)
     except EvaluationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print one line per config and fold."""
+    args = parse_args(argv)
+
+    def scores() -> Scores:
+        examples, vocabulary = load_training_data(args.train)
+        for config in args.configs:
+            for fold in args.fold or [1]:
+                yield (config, fold, *score_fold(config, fold, examples, vocabulary, args))
+
+    return print_scores(scores)
 
 
 if __name__ == "__main__":
