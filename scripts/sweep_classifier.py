@@ -27,12 +27,9 @@ from typing import Any
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.linear_classifier import LinearClassifierConfigError, LinearIntentClassifier
-from scripts.eval_cv import as_understood, training_part
+from scripts.eval_cv import as_understood, training_part, with_threshold
 from scripts.eval_fold import held_out_indices, print_scores
 from scripts.eval_models import EvaluationError, load_training_data
 from scripts.eval_systems import System, fit_predict
@@ -56,24 +53,18 @@ class FeatureRecorder(LinearIntentClassifier):
         """The classifier's default config and the recording directory."""
         return {**LinearIntentClassifier.get_default_config(), "record_to": ""}
 
-    def train(self, training_data: TrainingData) -> Resource:
-        """Record the training examples' features and targets, then train as usual."""
-        examples = [message for message in training_data.intent_examples
-                    if message.get("intent") and message.get("text")]
+    def fit(self, features: tuple[Any, Any, Any], targets: Any, block_sizes: Any) -> None:
+        """Record the training examples' features, then fit as usual."""
         with open(Path(self._config["record_to"]) / TRAINING_FEATURES, "wb") as file:
-            pickle.dump({
-                "features": self._sentence_features(examples),
-                "targets": np.asarray([str(message.get("intent")) for message in examples]),
-                "block_sizes": self._sparse_block_sizes(examples[0]),
-            }, file)
-        return super().train(training_data)
+            pickle.dump({"features": features, "targets": targets,
+                         "block_sizes": block_sizes}, file)
+        super().fit(features, targets, block_sizes)
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        """Record the messages' features (appended, one pickle per call), then classify."""
-        if messages:
-            with open(Path(self._config["record_to"]) / PARSED_FEATURES, "ab") as file:
-                pickle.dump(self._sentence_features(messages), file)
-        return super().process(messages)
+    def predict_features(self, features: tuple[Any, Any, Any]) -> Any:
+        """Record a parsed message's features (appended, one pickle per call), then predict."""
+        with open(Path(self._config["record_to"]) / PARSED_FEATURES, "ab") as file:
+            pickle.dump(features, file)
+        return super().predict_features(features)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -168,13 +159,14 @@ def deployed_intents(classes: Any, probabilities: Any, fallback: dict[str, Any])
     classifier's probabilities."""
     threshold = float(fallback.get("threshold", 0.3)) if fallback else 0.0
     ambiguity = float(fallback.get("ambiguity_threshold", 0.1)) if fallback else 0.0
-    intents = []
-    for row in probabilities:
-        ranked = np.sort(row)[::-1]
-        unsure = bool(ranked[0] < threshold
-                      or (ranked.size > 1 and ranked[0] - ranked[1] < ambiguity))
-        intents.append(FALLBACK_INTENT if unsure else str(classes[int(np.argmax(row))]))
-    return intents
+    ranked = -np.sort(-probabilities, axis=1)
+    top = [str(classes[i]) for i in np.argmax(probabilities, axis=1)]
+    deployed = with_threshold(top, ranked[:, 0].tolist(), threshold)
+    if ranked.shape[1] > 1:
+        ambiguous = ranked[:, 0] - ranked[:, 1] < ambiguity
+        deployed = [FALLBACK_INTENT if unsure else intent
+                    for intent, unsure in zip(deployed, ambiguous, strict=True)]
+    return deployed
 
 
 def sweep(args: argparse.Namespace) -> Iterator[tuple[str, float, float]]:
