@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from scripts.eval_models import NO_VOCABULARY, EvaluationError, Example, Vocabulary
-from scripts.eval_systems import Predictions, System, fit_predict
+from scripts.eval_systems import FitPredict, Predictions, System, fit_predict
 from scripts.metrics import FALLBACK_INTENT, macro_f1
 
 logger = logging.getLogger("broekzak.evaluate")
@@ -63,9 +63,11 @@ def cross_validate(
     folds: int,
     seed: int,
     vocabulary: Vocabulary = NO_VOCABULARY,
+    fit: FitPredict = fit_predict,
 ) -> CrossValidation:
     """Train on k-1 folds and predict the held-out one, k times; pool the predictions.
-    Only the examples are split: every fold gets the whole `vocabulary`."""
+    Only the examples are split: every fold gets the whole `vocabulary`. `fit` trains and
+    predicts (fit_predict, or a Checkpoints' fit_predict to resume an interrupted run)."""
     labels = [e.intent for e in examples]
     size = len(examples)
     deployed, top = [""] * size, [""] * size
@@ -73,8 +75,8 @@ def cross_validate(
     crisis_readings: list[tuple[str | None, float]] = [(None, 0.0)] * size
     scores, seconds = [], []
     for number, held_out in enumerate(stratified_folds(labels, folds, seed), start=1):
-        result = fit_predict(system, training_part(examples, held_out),
-                             [examples[i].text for i in held_out], seed, vocabulary)
+        result = fit(system, training_part(examples, held_out),
+                     [examples[i].text for i in held_out], seed, vocabulary)
         for position, index in enumerate(held_out):
             deployed[index] = result.deployed[position]
             top[index] = result.top[position]

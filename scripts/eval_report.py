@@ -215,6 +215,18 @@ def package_version(module: str) -> str:
         return "unknown"
 
 
+def checkpoint_lines(checkpoints: Mapping[str, Any] | None) -> list[str]:
+    """The report line saying how many trainings an earlier, interrupted run contributed."""
+    if not checkpoints:
+        return []
+    return [
+        f"- checkpoints: `{checkpoints['directory']}`: {checkpoints['reused']} trainings' "
+        f"predictions reused from an earlier run with identical inputs, "
+        f"{checkpoints['trained']} trained in this run (training times are as measured "
+        "when each was trained)"
+    ]
+
+
 def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: Path) -> None:
     """Write the human-readable report (it quotes user text: reports/ is git-ignored)."""
     data = report["data"]
@@ -232,6 +244,7 @@ def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: P
         f"{data['test_texts_in_train']} also in the training data)",
         f"- robustness set: {data['robust_examples']} examples generated from the test split "
         f"({', '.join(data['perturbations'])}; scripts/robustness.py)",
+        *checkpoint_lines(report.get("checkpoints")),
         "",
         "Accuracy and macro-F1 count `nlu_fallback` as `out_of_scope`: both mean the bot says "
         "it did not understand. **OOS caught**: share of out-of-scope messages answered as not "

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,3 +157,7 @@ def fit_predict(
     if not Path(system.config).is_file():
         raise EvaluationError(f"config not found: {system.config}")
     return fit_predict_rasa(system.config, train, texts, seed, vocabulary)
+
+
+# fit_predict's signature: what cross-validation calls to train and predict one fold.
+FitPredict = Callable[[System, Sequence[Example], Sequence[str], int, Vocabulary], Predictions]

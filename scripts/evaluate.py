@@ -5,6 +5,7 @@ Run from the repository root (make evaluate):
     python -m scripts.evaluate [--config config.yml] [--train data/nlu] [--test tests/nlu_test]
                                [--hard-cases tests/crisis_hard_cases.yml] [--out reports/]
                                [--folds 5] [--seed 42] [--systems broekzak,rasa default,...]
+                               [--checkpoints evaluation/checkpoints]
 
 For each system, on the same folds and data: 5-fold stratified cross-validation on the
 training data; one training on all of it, scored on the held-apart test split and on a
@@ -14,7 +15,9 @@ recall/precision, training time and model size. Then, for broekzak, crisis detec
 model, the safety net and both on the test split and the crisis hard cases, as the gateway
 runs them. Prints the tables and writes reports/evaluation.{md,json} with PNG charts.
 Low scores are reported, not failed on: the exit status is non-zero only on errors.
-User text goes into the report files only, never into log lines.
+User text goes into the report files only, never into log lines. With --checkpoints, each
+training's predictions are saved as it finishes and an interrupted run resumes where it
+stopped (scripts/eval_checkpoints.py).
 """
 
 
@@ -35,6 +38,7 @@ from typing import Any
 
 from bot.safety.guard import MODEL_MIN_CONFIDENCE
 from bot.safety.net import SafetyNet
+from scripts.eval_checkpoints import Checkpoints
 from scripts.eval_crisis import (
     CRISIS_HEADER,
     DATA_HARD,
@@ -106,6 +110,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--hard-cases",
         default="tests/crisis_hard_cases.yml",
         help="crisis hard cases, never trained on; '' skips them (%(default)s)",
+    )
+    parser.add_argument(
+        "--checkpoints",
+        default="",
+        help="directory to save each training's predictions in and resume from "
+        "(default: none, every system is trained afresh)",
     )
     return parser.parse_args(argv)
 
@@ -254,6 +264,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     test_labels = [e.intent for e in test]
     robust_start = len(test) + len(hard)
 
+    checkpoints = Checkpoints(Path(args.checkpoints)) if args.checkpoints else None
+    fit = checkpoints.fit_predict if checkpoints else fit_predict
     scores: dict[str, SystemScores] = {}
     cvs: dict[str, CrossValidation] = {}
     fulls: dict[str, Predictions] = {}
@@ -261,9 +273,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         warnings.simplefilter("always")
         for system in chosen:
             logger.info("%s: %d-fold cross-validation", system.name, args.folds)
-            cvs[system.name] = cross_validate(system, train, args.folds, args.seed, vocabulary)
+            cvs[system.name] = cross_validate(system, train, args.folds, args.seed, vocabulary,
+                                              fit)
             logger.info("%s: training on all %d examples", system.name, len(train))
-            full = fit_predict(system, train, texts, args.seed, vocabulary)
+            full = fit(system, train, texts, args.seed, vocabulary)
             fulls[system.name] = full
             scores[system.name] = score_system(
                 system.name,
@@ -316,6 +329,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                    for name, s in scores.items()},
         "charts": {"per_intent_f1": "per_intent_f1.png", "confusion": confusion_files},
         "rasa_warnings": rasa_warnings,
+        # Trainings whose predictions came from an earlier, interrupted run (--checkpoints).
+        "checkpoints": None if checkpoints is None else {
+            "directory": args.checkpoints, "reused": checkpoints.reused,
+            "trained": checkpoints.written},
     }
     if SYSTEM_BROEKZAK in fulls:
         full = fulls[SYSTEM_BROEKZAK]
