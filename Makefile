@@ -62,8 +62,8 @@ lint: $(STAMP) ## ruff and mypy
 
 test: lint validate test-stories pytest ## everything CI runs
 
-evaluate: $(STAMP) ## train on data/nlu, evaluate on tests/nlu_test, compare with a baseline
-	$(PY) -m scripts.evaluate
+evaluate: $(STAMP) ## compare the NLU with Rasa's default and a baseline; CHECKPOINTS=dir resumes
+	$(PY) -m scripts.evaluate $(if $(CHECKPOINTS),--checkpoints $(CHECKPOINTS))
 
 check-data: $(STAMP) ## check training data before it goes in: FILE=data/nlu/new.yml (default: all)
 	$(PY) -m scripts.check_data $(FILE)
