@@ -16,13 +16,15 @@ sentence features (the e5 embedding) are scaled by `dense_weight`, which sets ho
 encoder's judgement counts against the spelled-out n-grams. The lexicon's features (the
 sparse featurizers named in `lexicon_featurizers`, a RegexFeaturizer with one feature per
 subject) form a block of their own, scaled by `lexicon_weight`: inside the TF-IDF block one
-subject flag would be drowned by a message's dozens of n-grams. Trained with scikit-learn;
-persisted as plain arrays (no pickle), so loading a model runs no code from it.
+subject flag would be drowned by a message's dozens of n-grams. With `neighbour_weight` above
+0, a block of per-intent nearest-neighbour similarities of the dense features joins them
+(nlu/neighbours.py); the training examples' embeddings are then kept in the model. Trained
+with scikit-learn; persisted as plain arrays (no pickle), so loading a model runs no code
+from it.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 from typing import Any
 
@@ -39,6 +41,9 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANK
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.neighbours import neighbour_similarities, unit_rows
+from nlu.tfidf import smooth_idf, weighted_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +65,6 @@ def softmax(scores: Array) -> Array:
     shifted = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
-
-
-def l2_normalise_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
-    """Scale every non-zero row of a sparse matrix to unit length."""
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ matrix)
 
 
 def _stack_sparse(rows: list[Any]) -> scipy.sparse.csr_matrix | None:
@@ -128,6 +126,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             # the weight of that block (binary subject flags, neither TF-IDF nor normalised).
             "lexicon_featurizers": [],
             "lexicon_weight": 1.0,
+            # Weight of the nearest-neighbour block: per intent, the mean cosine similarity
+            # of the dense features to that intent's `neighbour_k` nearest training
+            # examples (0: no block, and no embeddings kept in the model).
+            "neighbour_weight": 0.0,
+            "neighbour_k": 3,
             # Re-weight classes by their inverse frequency (crisis intents have more
             # examples than "thank"; this keeps the small intents from being swallowed).
             "balanced": True,
@@ -148,6 +151,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         idf: Array | None = None,
         scale: float = 1.0,
         block_sizes: Array | None = None,
+        memory: Array | None = None,
+        memory_labels: Array | None = None,
     ) -> None:
         """Create the classifier, trained when weights are given."""
         self._config = {**self.get_default_config(), **config}
@@ -164,6 +169,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         # Columns of each sparse featurizer's block, in pipeline order; None: one block
         # (models trained before per-featurizer normalisation).
         self.block_sizes = block_sizes
+        # The training examples' unit dense features (float16 to halve the model) and the
+        # index of each one's intent in `classes`: the nearest-neighbour block's memory.
+        self.memory = memory
+        self.memory_labels = memory_labels
 
     def _check_config(self) -> None:
         if self._config["model"] not in MODELS:
@@ -187,6 +196,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             raise LinearClassifierConfigError("dense_weight must not be negative")
         if float(self._config["lexicon_weight"]) < 0:
             raise LinearClassifierConfigError("lexicon_weight must not be negative")
+        if float(self._config["neighbour_weight"]) < 0:
+            raise LinearClassifierConfigError("neighbour_weight must not be negative")
+        if int(self._config["neighbour_k"]) < 1:
+            raise LinearClassifierConfigError("neighbour_k must be at least 1")
         if not isinstance(self._config["lexicon_featurizers"], list):
             raise LinearClassifierConfigError("lexicon_featurizers must be a list of names")
         if int(self._config["ranking_length"]) < 0:
@@ -242,17 +255,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             raise LinearClassifierConfigError(
                 f"the sparse featurizers give {sparse.shape[1]} features, the model was "
                 f"trained on {idf.size}: retrain after changing the pipeline")
-        weighted = sparse.copy().astype(np.float64)
-        weighted.data = np.log1p(np.abs(weighted.data))  # sublinear term frequency
-        weighted = scipy.sparse.csr_matrix(weighted.multiply(idf))
         sizes = self.block_sizes
-        if sizes is None or len(sizes) < 2:
-            return l2_normalise_rows(weighted)
-        weights = self._block_weights(len(sizes))
-        edges = np.concatenate([[0], np.cumsum(sizes)])
-        blocks = [l2_normalise_rows(weighted[:, start:stop]) * weight
-                  for (start, stop), weight in zip(itertools.pairwise(edges), weights, strict=True)]
-        return l2_normalise_rows(scipy.sparse.hstack(blocks).tocsr())
+        weights = self._block_weights(len(sizes)) if sizes is not None and len(sizes) > 1 else []
+        return weighted_blocks(sparse, idf, sizes, weights)
 
     def _block_weights(self, blocks: int) -> list[float]:
         """`sparse_block_weights` for this many sparse blocks (all 1 when not set)."""
@@ -265,8 +270,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 "featurizers: give one per CountVectorsFeaturizer, in pipeline order")
         return weights
 
-    def _design_matrix(self, features: tuple[Any, Any, Any]) -> scipy.sparse.csr_matrix:
-        """The classifier's input from `_sentence_features`' sparse, dense and lexicon parts."""
+    def _design_matrix(self, features: tuple[Any, Any, Any],
+                       training: bool = False) -> scipy.sparse.csr_matrix:
+        """The classifier's input from `_sentence_features`' sparse, dense and lexicon parts
+        (`training`: the features are the training examples', in `memory`'s order)."""
         sparse, dense, lexicon = features
         parts = []
         if sparse is not None and self.idf is not None and self.idf.size:
@@ -276,17 +283,27 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if lexicon is not None and float(self._config["lexicon_weight"]) > 0:
             parts.append(scipy.sparse.csr_matrix(
                 (lexicon != 0).astype(np.float64) * float(self._config["lexicon_weight"])))
+        if self.memory is not None:
+            parts.append(scipy.sparse.csr_matrix(self._neighbour_block(dense, training)))
         if not parts:
             raise LinearClassifierConfigError(
                 "LinearIntentClassifier found no sentence features: put a featurizer before it"
             )
         return scipy.sparse.hstack(parts).tocsr()
 
-    @staticmethod
-    def _smooth_idf(sparse: scipy.sparse.csr_matrix) -> Array:
-        documents = sparse.shape[0]
-        frequency = np.bincount(sparse.indices, minlength=sparse.shape[1])
-        return np.log((1 + documents) / (1 + frequency)) + 1.0
+    def _neighbour_block(self, dense: Any, training: bool) -> Array:
+        """The weighted nearest-neighbour similarities of `dense` to `memory`, each training
+        example's without itself."""
+        if (dense is None or self.memory is None or self.memory_labels is None
+                or self.classes is None):
+            raise LinearClassifierConfigError(
+                "the model has a nearest-neighbour block but the messages have no dense "
+                "features: retrain after changing the pipeline")
+        memory = self.memory.astype(np.float32)
+        similarities = neighbour_similarities(
+            unit_rows(dense), memory, self.memory_labels, len(self.classes),
+            int(self._config["neighbour_k"]), leave_one_out=training)
+        return similarities.astype(np.float64) * float(self._config["neighbour_weight"])
 
     # ----------------------------------------------------------------------------------
     # training
@@ -312,13 +329,21 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """Fit the model on `_sentence_features`' output for the training examples, their
         intents, and the sparse featurizers' block widths (`_sparse_block_sizes`)."""
         sparse = features[0]
-        self.idf = self._smooth_idf(sparse) if sparse is not None else np.zeros(0)
+        self.idf = smooth_idf(sparse) if sparse is not None else np.zeros(0)
         self.block_sizes = (
             block_sizes
             if sparse is not None and self._config["sparse_norm"] == "per_featurizer"
             else None
         )
-        design = self._design_matrix(features)
+        dense = features[1]
+        if float(self._config["neighbour_weight"]) > 0 and dense is not None:
+            # The model's classes are scikit-learn's: the sorted distinct targets.
+            self.classes = np.unique(targets).astype(str)
+            self.memory = unit_rows(dense).astype(np.float16)
+            self.memory_labels = np.searchsorted(self.classes, targets)
+        else:
+            self.memory = self.memory_labels = None
+        design = self._design_matrix(features, training=True)
         self.classes, self.coef, self.intercept = self._fit(design, targets)
         self.scale = (
             self._fit_scale(design, targets) if self._config["model"] == "svm" else 1.0
@@ -425,6 +450,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 # Empty: one block (sparse_norm joint).
                 block_sizes=(self.block_sizes if self.block_sizes is not None
                              else np.zeros(0, dtype=np.int64)),
+                # Empty: no nearest-neighbour block.
+                memory=self.memory if self.memory is not None else np.zeros((0, 0), np.float16),
+                memory_labels=(self.memory_labels if self.memory_labels is not None
+                               else np.zeros(0, dtype=np.int64)),
             )
 
     @classmethod
@@ -455,6 +484,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                     block_sizes=(arrays["block_sizes"]
                                  if "block_sizes" in arrays.files and arrays["block_sizes"].size
                                  else None),
+                    # Models trained before the nearest-neighbour block: none.
+                    memory=(arrays["memory"]
+                            if "memory" in arrays.files and arrays["memory"].size else None),
+                    memory_labels=(arrays["memory_labels"]
+                                   if "memory_labels" in arrays.files
+                                   and arrays["memory_labels"].size else None),
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier has no trained weights; it predicts nothing")

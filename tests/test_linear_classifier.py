@@ -25,6 +25,7 @@ from nlu.linear_classifier import Array, LinearClassifierConfigError, LinearInte
     {"lexicon_weight": -0.5}, {"lexicon_featurizers": "lexicon"}, {"sparse_norm": "none"},
     {"sparse_block_weights": 2}, {"sparse_block_weights": [1, -1]},
     {"sparse_norm": "joint", "sparse_block_weights": [2, 1]},
+    {"neighbour_weight": -1}, {"neighbour_k": 0},
 ])
 def test_the_linear_classifier_rejects_a_bad_config(change: dict[str, object]) -> None:
     with pytest.raises(LinearClassifierConfigError):
@@ -188,3 +189,80 @@ def test_the_sparse_blocks_survive_loading_and_a_changed_pipeline_is_refused(
                                        FEATURE_TYPE_SENTENCE, TEXT, origin))
     with pytest.raises(LinearClassifierConfigError, match="retrain"):
         loaded.predict_proba([narrower])
+
+
+# ------------------------------------------------------------------------------------------
+# the nearest-neighbour block
+
+
+def island_messages(per_island: int, seed: int) -> list[Message]:
+    """Two intents, each two islands at opposite corners (an XOR in 8 dimensions): no flat
+    boundary separates them, nearness to an intent's examples does."""
+    random = np.random.default_rng(seed)
+    corners = {"intent_a": [(1, 1), (-1, -1)], "intent_b": [(1, -1), (-1, 1)]}
+    messages = []
+    for intent, islands in corners.items():
+        for x, y in islands:
+            for _ in range(per_island):
+                point = np.concatenate([[4 * x, 4 * y], np.zeros(6)])
+                point += random.normal(scale=0.5, size=8)
+                message = Message(data={TEXT: "tekst", INTENT: intent})
+                message.add_features(Features(point.reshape(1, -1), FEATURE_TYPE_SENTENCE,
+                                              TEXT, "dense"))
+                messages.append(message)
+    return messages
+
+
+def accuracy_on(classifier: LinearIntentClassifier, messages: list[Message]) -> float:
+    assert classifier.classes is not None
+    predicted = classifier.classes[np.argmax(classifier.predict_proba(messages), axis=1)]
+    return float(np.mean(predicted == [m.get(INTENT) for m in messages]))
+
+
+def test_the_neighbour_block_separates_intents_that_no_flat_boundary_does(
+    tmp_path: Path,
+) -> None:
+    train, unseen = island_messages(20, seed=1), island_messages(10, seed=2)
+    config: dict[str, object] = {"model": "svm", "dense_weight": 1.0}
+    flat, _, _ = train_classifier(tmp_path / "a", config, train)
+    near, _, _ = train_classifier(tmp_path / "b", {**config, "neighbour_weight": 2.0}, train)
+    assert flat.memory is None
+    assert accuracy_on(flat, unseen) < 0.75
+    assert accuracy_on(near, unseen) > 0.95
+
+
+def test_training_examples_do_not_count_themselves_as_neighbours(tmp_path: Path) -> None:
+    messages = island_messages(5, seed=3)
+    classifier, _, _ = train_classifier(
+        tmp_path, {"model": "svm", "neighbour_weight": 1.0, "neighbour_k": 1}, messages)
+    features = classifier._sentence_features(messages)
+    assert classifier.classes is not None
+    width = len(classifier.classes)
+    as_parsed = classifier._design_matrix(features).toarray()[:, -width:]
+    as_trained = classifier._design_matrix(features, training=True).toarray()[:, -width:]
+    own = np.searchsorted(classifier.classes, [m.get(INTENT) for m in messages])
+    rows = np.arange(len(messages))
+    # Parsed, a training example finds itself (cosine 1, up to the float16 memory)...
+    assert as_parsed[rows, own] == pytest.approx(1.0, abs=2e-3)
+    # ...in training, its nearest is another example of its island.
+    assert (as_trained[rows, own] < 0.999).all()
+
+
+def test_the_neighbour_memory_survives_loading_and_needs_dense_features(
+    tmp_path: Path,
+) -> None:
+    messages = island_messages(10, seed=4)
+    config: dict[str, object] = {"model": "svm", "neighbour_weight": 2.0}
+    trained, storage, resource = train_classifier(tmp_path, config, messages)
+    assert trained.memory is not None and trained.memory.dtype == np.float16
+    assert trained.memory.shape == (40, 8)
+    loaded = LinearIntentClassifier.load(
+        config, storage, resource, ExecutionContext(GraphSchema({}), "test"))
+    assert loaded.memory is not None and loaded.memory_labels is not None
+    assert loaded.memory_labels.tolist() == trained.memory_labels.tolist()  # type: ignore[union-attr]
+    assert np.allclose(loaded.predict_proba(messages), trained.predict_proba(messages))
+    sparse_only = Message(data={TEXT: "tekst"})
+    sparse_only.add_features(Features(scipy.sparse.coo_matrix(np.ones((1, 3))),
+                                      FEATURE_TYPE_SENTENCE, TEXT, "words"))
+    with pytest.raises(LinearClassifierConfigError, match="retrain"):
+        loaded.predict_proba([sparse_only])
