@@ -81,6 +81,11 @@ def _stack_dense(rows: list[Any]) -> Array | None:
     return np.vstack(rows)
 
 
+def _stored_or_none(arrays: Any, name: str) -> Array | None:
+    """A persisted optional array: None when an older model lacks it or it was saved empty."""
+    return arrays[name] if name in arrays.files and arrays[name].size else None
+
+
 def _is_sparse_sentence_feature(feature: Features) -> bool:
     """Whether a message feature is a sparse featurizer's sentence features of the text."""
     return bool(feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
@@ -485,15 +490,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                     # Models trained before the SVM option have no scale: 1.
                     scale=float(arrays["scale"]) if "scale" in arrays.files else 1.0,
                     # Models trained before per-featurizer blocks: one block.
-                    block_sizes=(arrays["block_sizes"]
-                                 if "block_sizes" in arrays.files and arrays["block_sizes"].size
-                                 else None),
+                    block_sizes=_stored_or_none(arrays, "block_sizes"),
                     # Models trained before the nearest-neighbour block: none.
-                    memory=(arrays["memory"]
-                            if "memory" in arrays.files and arrays["memory"].size else None),
-                    memory_labels=(arrays["memory_labels"]
-                                   if "memory_labels" in arrays.files
-                                   and arrays["memory_labels"].size else None),
+                    memory=_stored_or_none(arrays, "memory"),
+                    memory_labels=_stored_or_none(arrays, "memory_labels"),
                 )
         except (ValueError, FileNotFoundError):
             logger.warning("LinearIntentClassifier has no trained weights; it predicts nothing")
