@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ def github_slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def anchors_of(document: Path) -> set[str]:
+@cache  # one read per document, however many links point at it
+def anchors_of(document: Path) -> frozenset[str]:
     text = FENCED_CODE.sub("", document.read_text(encoding="utf-8"))
     seen: Counter[str] = Counter()
     anchors = set()
@@ -32,7 +34,7 @@ def anchors_of(document: Path) -> set[str]:
         # GitHub numbers repeated headings: the second "Figures" is #figures-1.
         anchors.add(slug if not seen[slug] else f"{slug}-{seen[slug]}")
         seen[slug] += 1
-    return anchors
+    return frozenset(anchors)
 
 
 def relative_links(document: Path) -> list[str]:
