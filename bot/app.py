@@ -91,7 +91,9 @@ def _add_worker_routes(app: web.Application) -> None:
     api = "/api/v1"
     conversation = api + "/conversations/{id}"
     app.router.add_get("/inbox", _static_file("inbox.html"))
-    app.router.add_get("/inbox.js", _static_file("inbox.js"))
+    # The inbox's ES modules (app.js imports the others); add_static refuses paths
+    # outside the folder and does not list it.
+    app.router.add_static("/inbox/js/", STATIC_DIR / "inbox")
     app.router.add_get("/inbox.css", _static_file("inbox.css"))
     app.router.add_post("/inbox/login", lambda r: r.app[PAGES].login(r))
     app.router.add_post("/inbox/logout", lambda r: r.app[PAGES].logout(r))

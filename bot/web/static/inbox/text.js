@@ -1,0 +1,114 @@
+/**
+ * The inbox's Dutch wording, and labels for channels, topics and delivery problems.
+ *
+ * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
+ * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
+ * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
+ * outerHTML here (tests/test_gateway_input.py checks).
+ */
+
+import { str } from "./dom.js";
+
+export const SENDERS = ["user", "bot", "worker", "system"];
+
+export const TEXT = {
+  senders: { user: "Jongere", bot: "Bot", worker: "Hulpverlener", system: "Systeem" },
+  you: "Jij",
+  urgent: "URGENT",
+  urgentLabel: "Urgent gesprek: ",
+  fresh: "Nieuw",
+  queued: "in de rij",
+  withWorker: (name) => `bij ${name}`,
+  withYou: "bij jou",
+  waits: (d) => `wacht ${d}`,
+  reported: (d) => `${d} geleden gemeld`,
+  announceNew: (urgent, name) => (urgent
+    ? `Nieuw urgent gesprek in de wachtrij: ${name}` : `Nieuw gesprek in de wachtrij: ${name}`),
+  announceCrisis: (name) => `Crisissignaal in het gesprek met ${name}`,
+  crisis: "Crisissignaal in dit gesprek: de jongere kan in gevaar zijn. Lees het laatste bericht en handel met voorrang.",
+  unread: (n) => (n === 1 ? "1 nieuw bericht" : `${n} nieuwe berichten`),
+  queueCount: (queued, assigned) => {
+    const parts = [`${queued} in de rij`];
+    if (assigned > 0) parts.push(`${assigned} in gesprek`);
+    return parts.join(" · ");
+  },
+  online: "Online",
+  offline: "Offline",
+  presenceHint: {
+    true: "Je staat online: jongeren horen dat er iemand is.",
+    false: "Je staat offline.",
+  },
+  statusQueued: "Wacht op een hulpverlener",
+  statusMine: "Jij hebt dit gesprek",
+  statusOther: (name) => `Bij ${name}`,
+  statusClosed: "Afgesloten — de bot neemt het weer over",
+  statusNoHandoff: "Geen open overdracht — de bot praat met de jongere",
+  heldElsewhere: (name) => `${name} heeft dit gesprek. Alleen ${name} kan de jongere antwoorden.`,
+  heldClosed: "Dit gesprek is afgesloten. Je kunt de jongere hier niet meer antwoorden.",
+  buttonsShown: "Knoppen:",
+  noSummary: "Geen samenvatting.",
+  noNotes: "Nog geen notities.",
+  anonymous: "Anonieme jongere",
+  facts: { channel: "Kanaal", topic: "Onderwerp", reason: "Reden", priority: "Prioriteit" },
+  priority: { urgent: "Urgent", normal: "Normaal" },
+  transferLabel: { worker: "Naam van de collega", team: "Naam van het team" },
+  live: { closed: "Live-verbinding kwijt — opnieuw verbinden… Nieuwe gesprekken en berichten verschijnen weer zodra de verbinding terug is." },
+  errors: {
+    network: "Geen verbinding met de server. Controleer je internet en probeer het opnieuw.",
+    server: "Er ging iets mis op de server. Probeer het zo nog eens.",
+    forbidden: "Dat mag je niet, of je sessie is verlopen. Herlaad de pagina.",
+    loginFailed: "Naam of wachtwoord klopt niet.",
+    loginMissing: "Vul je naam en je wachtwoord in.",
+    loginTooMany: "Te vaak geprobeerd. Wacht even en probeer het dan opnieuw.",
+    sessionExpired: "Je sessie is verlopen. Log opnieuw in.",
+    claimLost: "Te laat: iemand anders heeft dit gesprek al.",
+    closedAlready: "Dit gesprek is al afgesloten.",
+    notFound: "Dit gesprek bestaat niet (meer).",
+    notYours: "Pak het gesprek eerst op; alleen wie het gesprek heeft kan dit doen.",
+    emptyOrLong: "Het bericht is leeg of te lang.",
+    noOutcome: "Kies eerst een uitkomst.",
+    noTransferTarget: "Vul in aan wie je het gesprek overdraagt.",
+    noSuchColleague: "Er is geen collega met die naam.",
+    goodbyeFailed: "Het gesprek is afgesloten, maar de bot kon de jongere nu geen afscheid sturen.",
+    logoutFailed: "Uitloggen lukte niet helemaal. Sluit je browser als je een gedeelde computer gebruikt.",
+  },
+};
+
+const CHANNELS = { whatsapp: "WhatsApp", telegram: "Telegram", webchat: "Webchat", rest: "REST" };
+// Topic (domain.yml topic_* without the prefix, or crisis_*) and reason codes; an
+// unknown code is shown as it is, underscores as spaces.
+const LABELS = {
+  bullying: "pesten",
+  mood: "somber of gestrest",
+  home: "thuis",
+  school_work: "school of werk",
+  money: "geld",
+  substance: "alcohol of drugs",
+  relationships_sex: "relaties en seks",
+  justice: "politie of justitie",
+  crisis_suicide_selfharm: "crisis: suïcide of zelfbeschadiging",
+  crisis_unsafe: "crisis: niet veilig",
+  request_human: "vroeg om een hulpverlener",
+  offer_accepted: "nam het aanbod van een hulpverlener aan",
+};
+
+export function channelLabel(channel) {
+  const name = str(channel);
+  return CHANNELS[name] || name || "onbekend kanaal";
+}
+
+/** A readable label for a topic or reason code ("school_pesten" → "school pesten"). */
+export function codeLabel(code) {
+  const name = str(code);
+  return LABELS[name] || name.replace(/_/g, " ");
+}
+
+export function deliveryProblemText(reason) {
+  const reasons = {
+    window_closed: "Niet afgeleverd: de jongere heeft 24 uur niets gestuurd, dus WhatsApp " +
+      "laat alleen goedgekeurde sjablonen toe. Wacht tot de jongere weer iets stuurt.",
+    blocked: "Niet afgeleverd: de jongere heeft de chat geblokkeerd.",
+    undeliverable: "Niet afgeleverd: het platform kon het bericht niet bezorgen.",
+  };
+  return reasons[reason] || "Niet afgeleverd (" + (reason || "onbekende reden") + ").";
+}
