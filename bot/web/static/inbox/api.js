@@ -1,11 +1,4 @@
-/**
- * The worker API (/api/v1, see /api/v1/openapi.json) over fetch.
- *
- * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
- * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
- * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
- * outerHTML here (tests/test_gateway_input.py checks).
- */
+/** The worker API (/api/v1, see /api/v1/openapi.json) over fetch. */
 
 import { TEXT } from "./text.js";
 

@@ -1,13 +1,11 @@
 /**
  * The open conversation: transcript, state, notes and the worker's actions.
- *
- * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
- * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
- * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
- * outerHTML here (tests/test_gateway_input.py checks).
+ * API text only as text nodes (the safety rule is in app.js).
  */
 
-import { el, byId, str, parseTimestamp, formatDuration, formatTime, setFormDisabled } from "./dom.js";
+import {
+  el, byId, str, parseTimestamp, formatDuration, formatTime, setFormDisabled,
+} from "./dom.js";
 import { TEXT, SENDERS, channelLabel, codeLabel, deliveryProblemText } from "./text.js";
 import { mergeHandoff } from "./queue.js";
 

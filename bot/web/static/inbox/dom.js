@@ -1,10 +1,6 @@
 /**
  * Small DOM and formatting helpers of the worker inbox.
- *
- * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
- * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
- * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
- * outerHTML here (tests/test_gateway_input.py checks).
+ * el() is how API text enters the page: as text nodes (the safety rule is in app.js).
  */
 
 /** Creates an element; string children become text nodes, never markup. */

@@ -1,11 +1,4 @@
-/**
- * Live events of the worker API: the /api/v1/live websocket.
- *
- * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
- * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
- * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
- * outerHTML here (tests/test_gateway_input.py checks).
- */
+/** Live events of the worker API: the /api/v1/live websocket. */
 
 import { API } from "./api.js";
 

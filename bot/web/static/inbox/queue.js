@@ -1,10 +1,6 @@
 /**
  * The queue of escalated conversations, as the worker sees it.
- *
- * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
- * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
- * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
- * outerHTML here (tests/test_gateway_input.py checks).
+ * API text only as text nodes (the safety rule is in app.js).
  */
 
 import { el, byId, str, parseTimestamp, formatDuration } from "./dom.js";

@@ -1,11 +1,4 @@
-/**
- * The inbox's Dutch wording, and labels for channels, topics and delivery problems.
- *
- * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
- * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
- * append of a string), never as markup. There is no innerHTML, insertAdjacentHTML or
- * outerHTML here (tests/test_gateway_input.py checks).
- */
+/** The inbox's Dutch wording, and labels for channels, topics and delivery problems. */
 
 import { str } from "./dom.js";
 
