@@ -13,12 +13,15 @@ from typing import Any
 
 import aiohttp
 import pytest
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from bot.store.db import create_engine, session_factory
-from bot.store.models import Conversation, Handoff, Message
+from bot.store.models import ChannelOutbox, Conversation, Handoff, Message, OutboxStatus
+from tests.browser import launch_chromium
 from tests.fakes import telegram_api as tg
 from tests.fakes import whatsapp_api as wa
+from tests.inbox_page import PASSWORD, open_inbox
 
 pytestmark = pytest.mark.stack
 APP_SECRET = "test_app_secret"
@@ -215,3 +218,42 @@ async def test_telegram_blocked_user_is_recorded(platforms) -> None:
 
 async def _blocked(db_url: str) -> Any:
     return next((c for c in await stored(db_url, Conversation) if c.delivery_problem), None)
+
+
+@pytest.mark.browser
+async def test_worker_sees_in_the_inbox_that_whatsapp_refused_the_reply(platforms) -> None:
+    """WhatsApp refuses a worker's reply (the 24-hour window closed): the worker is told
+    at once and by the message itself, and the refused send is not retried."""
+    gateway, fake, _, http = platforms
+    await gateway.add_worker("sam", "worker", PASSWORD)
+    async with launch_chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await open_inbox(page, gateway, "sam")
+        url = gateway.url("/webhooks/whatsapp/webhook")
+        ask = wa.envelope(messages=[wa.text_message("ik wil met iemand praten")])
+        assert (await wa.deliver(http, url, ask, APP_SECRET)).status == 200
+        item = page.get_by_test_id("inbox-queue-item")
+        await expect(item).to_have_count(1, timeout=30_000)
+        await item.first.click()
+        await page.get_by_test_id("inbox-claim").click()
+        # The bot's own answers must be out first, so the refusal hits the worker's reply.
+        await eventually_async(lambda: _outbox_drained(gateway.db_url))
+
+        fake.fail_next(131047)  # "Re-engagement message": outside the 24-hour window
+        reply = page.get_by_test_id("inbox-reply")
+        await reply.fill("Hoi, ik ben Sam.")
+        await reply.press("Enter")
+        problem = "Niet afgeleverd: de jongere heeft 24 uur niets gestuurd"
+        await expect(page.get_by_test_id("inbox-error")).to_contain_text(problem)
+        undelivered = page.get_by_test_id("inbox-undelivered")
+        await expect(undelivered).to_have_count(1)
+        await expect(undelivered).to_contain_text(problem)
+
+    assert wa_texts(fake).count("Hoi, ik ben Sam.") == 1  # refused for good: not sent again
+    [conversation] = await stored(gateway.db_url, Conversation)
+    assert conversation.delivery_problem == "window_closed"
+
+
+async def _outbox_drained(db_url: str) -> bool:
+    items = await stored(db_url, ChannelOutbox)
+    return bool(items) and all(i.status != OutboxStatus.PENDING for i in items)

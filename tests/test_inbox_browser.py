@@ -10,14 +10,14 @@ import re
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, ViewportSize, WebSocketRoute, expect
+from playwright.async_api import ViewportSize, WebSocketRoute, expect
 
 from tests.browser import launch_chromium
 from tests.gateway_helpers import REST_WEBHOOK, stored_messages
+from tests.inbox_page import PASSWORD, log_in, open_inbox
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
-PASSWORD = "wachtwoord-123"
 ATTACK = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 BOT_TIMEOUT_MS = 20_000  # a real model, a real action server
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -30,21 +30,6 @@ async def young_person_says(gateway: Any, sender: str, text: str) -> list[dict[s
     assert response.status == 200, await response.text()
     replies: list[dict[str, Any]] = await response.json()
     return replies
-
-
-async def log_in(page: Page, name: str, password: str) -> None:
-    """Fill in and submit the login form."""
-    await page.get_by_test_id("inbox-login-name").fill(name)
-    await page.get_by_test_id("inbox-login-password").fill(password)
-    await page.get_by_test_id("inbox-login-submit").click()
-
-
-async def open_inbox(page: Page, gateway: Any, name: str) -> None:
-    """Log in and wait until live events flow (so nothing below can arrive before)."""
-    await page.goto(gateway.url("/inbox"))
-    await log_in(page, name, PASSWORD)
-    await expect(page.get_by_test_id("inbox-presence")).to_be_visible()
-    await expect(page.locator("body[data-live=open]")).to_be_attached()
 
 
 class HeldLiveEvents:

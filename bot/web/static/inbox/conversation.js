@@ -9,6 +9,11 @@ import {
 import { TEXT, SENDERS, channelLabel, codeLabel, deliveryProblemText } from "./text.js";
 import { mergeHandoff } from "./queue.js";
 
+/** What a message's row shows of its delivery: "failed" (the platform refused it) or "". */
+function deliveryState(message) {
+  return message.delivery_status === "failed" ? "failed" : "";
+}
+
 /** The open conversation: transcript, state, notes and the worker's actions. */
 export class ConversationView {
   constructor(actions) {
@@ -230,6 +235,15 @@ export class ConversationView {
       if (!message || typeof message !== "object") continue;
       const id = str(message.id);
       let row = id ? this.rows.get(id) : null;
+      if (row && row.dataset.delivery !== deliveryState(message)) {
+        // Refused by the platform after it was shown (a live frame says so): show it anew,
+        // so the worker does not wait for an answer to a message that never arrived.
+        const fresh = this.createRow(message);
+        if (row === cursor) cursor = fresh;
+        row.replaceWith(fresh);
+        row = fresh;
+        this.rows.set(id, row);
+      }
       if (!row) {
         row = this.createRow(message);
         if (id) this.rows.set(id, row);
@@ -268,11 +282,13 @@ export class ConversationView {
     const body = el("div", {
       class: "ib-msg-text", "data-testid": "inbox-message", "data-sender": sender,
     }, [str(message.text)]); // a text node: newlines kept by white-space: pre-wrap
-    const row = el("div", { class: `ib-msg ib-msg--${sender}` }, [head, body]);
+    const row = el("div", {
+      class: `ib-msg ib-msg--${sender}`, "data-delivery": deliveryState(message),
+    }, [head, body]);
     const buttons = Array.isArray(message.buttons)
       ? message.buttons.filter((b) => b && typeof b.title === "string" && b.title.trim())
       : [];
-    if (message.delivery_status === "failed") {
+    if (deliveryState(message) === "failed") {
       // The platform refused it (e.g. WhatsApp's 24-hour window closed, or the young
       // person blocked the bot): say so, so the worker does not wait for an answer.
       row.append(el("div", { class: "ib-msg-undelivered", "data-testid": "inbox-undelivered" },

@@ -1,0 +1,24 @@
+"""Driving the worker inbox in a browser: shared by the inbox and channel browser tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+PASSWORD = "wachtwoord-123"
+
+
+async def log_in(page: Page, name: str, password: str) -> None:
+    """Fill in and submit the login form."""
+    await page.get_by_test_id("inbox-login-name").fill(name)
+    await page.get_by_test_id("inbox-login-password").fill(password)
+    await page.get_by_test_id("inbox-login-submit").click()
+
+
+async def open_inbox(page: Page, gateway: Any, name: str) -> None:
+    """Log in and wait until live events flow (so nothing below can arrive before)."""
+    await page.goto(gateway.url("/inbox"))
+    await log_in(page, name, PASSWORD)
+    await expect(page.get_by_test_id("inbox-presence")).to_be_visible()
+    await expect(page.locator("body[data-live=open]")).to_be_attached()
