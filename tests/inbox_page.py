@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, ViewportSize, expect
 
 PASSWORD = "wachtwoord-123"
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 async def log_in(page: Page, name: str, password: str) -> None:

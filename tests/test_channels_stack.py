@@ -21,7 +21,7 @@ from bot.store.models import ChannelOutbox, Conversation, Handoff, Message, Outb
 from tests.browser import launch_chromium
 from tests.fakes import telegram_api as tg
 from tests.fakes import whatsapp_api as wa
-from tests.inbox_page import PASSWORD, open_inbox
+from tests.inbox_page import DESKTOP, PASSWORD, open_inbox
 
 pytestmark = pytest.mark.stack
 APP_SECRET = "test_app_secret"
@@ -227,7 +227,7 @@ async def test_worker_sees_in_the_inbox_that_whatsapp_refused_the_reply(platform
     gateway, fake, _, http = platforms
     await gateway.add_worker("sam", "worker", PASSWORD)
     async with launch_chromium() as browser:
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        page = await browser.new_page(viewport=DESKTOP)
         await open_inbox(page, gateway, "sam")
         url = gateway.url("/webhooks/whatsapp/webhook")
         ask = wa.envelope(messages=[wa.text_message("ik wil met iemand praten")])

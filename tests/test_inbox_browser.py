@@ -10,17 +10,16 @@ import re
 from typing import Any
 
 import pytest
-from playwright.async_api import ViewportSize, WebSocketRoute, expect
+from playwright.async_api import WebSocketRoute, expect
 
 from tests.browser import launch_chromium
 from tests.gateway_helpers import REST_WEBHOOK, stored_messages
-from tests.inbox_page import PASSWORD, log_in, open_inbox
+from tests.inbox_page import DESKTOP, PASSWORD, log_in, open_inbox
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 ATTACK = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 BOT_TIMEOUT_MS = 20_000  # a real model, a real action server
-DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 async def young_person_says(gateway: Any, sender: str, text: str) -> list[dict[str, Any]]:

@@ -225,8 +225,9 @@ export class ConversationView {
   }
 
   /**
-   * Shows the transcript in the server's order, adding what is missing. Rows are never
-   * removed: a live message may have arrived after the transcript was read.
+   * Shows the transcript in the server's order, adding what is missing and redrawing a
+   * message the platform has refused since. Rows are never removed: a live message may
+   * have arrived after the transcript was read.
    */
   mergeMessages(messages) {
     const atEnd = this.rows.size === 0 || this.isScrolledToEnd();
@@ -235,17 +236,14 @@ export class ConversationView {
       if (!message || typeof message !== "object") continue;
       const id = str(message.id);
       let row = id ? this.rows.get(id) : null;
-      if (row && row.dataset.delivery !== deliveryState(message)) {
-        // Refused by the platform after it was shown (a live frame says so): show it anew,
-        // so the worker does not wait for an answer to a message that never arrived.
+      // Redrawn when refused since it was shown: the worker must not wait for an answer.
+      if (!row || row.dataset.delivery !== deliveryState(message)) {
         const fresh = this.createRow(message);
-        if (row === cursor) cursor = fresh;
-        row.replaceWith(fresh);
+        if (row) {
+          if (row === cursor) cursor = fresh;
+          row.replaceWith(fresh);
+        }
         row = fresh;
-        this.rows.set(id, row);
-      }
-      if (!row) {
-        row = this.createRow(message);
         if (id) this.rows.set(id, row);
       }
       // Live messages are shown in arrival order; the server's order is the truth.
@@ -282,13 +280,14 @@ export class ConversationView {
     const body = el("div", {
       class: "ib-msg-text", "data-testid": "inbox-message", "data-sender": sender,
     }, [str(message.text)]); // a text node: newlines kept by white-space: pre-wrap
+    const delivery = deliveryState(message);
     const row = el("div", {
-      class: `ib-msg ib-msg--${sender}`, "data-delivery": deliveryState(message),
+      class: `ib-msg ib-msg--${sender}`, "data-delivery": delivery,
     }, [head, body]);
     const buttons = Array.isArray(message.buttons)
       ? message.buttons.filter((b) => b && typeof b.title === "string" && b.title.trim())
       : [];
-    if (deliveryState(message) === "failed") {
+    if (delivery === "failed") {
       // The platform refused it (e.g. WhatsApp's 24-hour window closed, or the young
       // person blocked the bot): say so, so the worker does not wait for an answer.
       row.append(el("div", { class: "ib-msg-undelivered", "data-testid": "inbox-undelivered" },
