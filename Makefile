@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate check-data validate test-stories pytest browser-deps lock clean worker bench telegram-webhook
+.PHONY: help install train run test lint evaluate check-data validate test-stories pytest test-deps lock clean worker bench telegram-webhook
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -45,15 +45,18 @@ test-stories: $(MODEL) ## end-to-end test stories with the trained model
 	$(RASA) test core --e2e --stories tests/test_stories.yml --model $(MODEL) \
 	  --fail-on-prediction-errors --out results/stories --no-plot
 
-browser-deps: ## install Debian's chromium for the browser tests (no browser download)
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "installing chromium from Debian's packages"; \
-	  (apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
-	   (apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)) || \
-	  { echo "could not install chromium: run 'sudo apt-get install chromium chromium-driver'"; exit 1; }; \
-	fi
+test-deps: ## install Debian's chromium and redis-server for the tests (no browser download)
+	@missing=""; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium chromium-driver"; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing from Debian's packages:$$missing"; \
+	    (apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null)) || \
+	    { echo "could not install:$$missing; run 'sudo apt-get install$$missing'"; exit 1; }; \
+	  fi
 
-pytest: $(MODEL) browser-deps ## the pytest suite (real model, real servers, real browser)
+pytest: $(MODEL) test-deps ## the pytest suite (real model, real servers, real browser, Redis)
 	$(PY) -m pytest -q
 
 lint: $(STAMP) ## ruff and mypy

@@ -29,6 +29,7 @@ from bot.inbox.api import WorkerApi
 from bot.inbox.pages import InboxPages
 from bot.rasa.client import RasaClient
 from bot.realtime import Hub
+from bot.realtime_redis import REDIS_TIMEOUT_S, RedisRelay
 from bot.safety.guard import SafetyGuard
 from bot.safety.net import SafetyNet
 from bot.store.db import create_engine, session_factory
@@ -58,6 +59,7 @@ OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
 WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
 TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
 HTTP = web.AppKey("http_client", aiohttp.ClientSession)
+RELAY = web.AppKey("live_relay", RedisRelay)
 
 
 def init_app(settings: Settings) -> web.Application:
@@ -65,6 +67,7 @@ def init_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers])
     app[SETTINGS] = settings
     app[HUB] = Hub()
+    app.cleanup_ctx.append(_live_relay)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_background_loops)
     app.router.add_get("/healthz", health)
@@ -111,6 +114,27 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_get(api + "/admin/safety-detections", lambda r: r.app[ADMIN].detections(r))
     app.router.add_post(api + "/admin/safety-detections/{id}/review",
                         lambda r: r.app[ADMIN].review(r))
+
+
+async def _live_relay(app: web.Application) -> AsyncIterator[None]:
+    """With REDIS_URL, share live events with the other gateway processes (realtime_redis)."""
+    settings = app[SETTINGS]
+    if not settings.redis_url:
+        yield
+        return
+    relay = RedisRelay(settings.redis_url, settings.redis_channel)
+    listener = asyncio.create_task(relay.run(app[HUB].deliver_here))
+    # Start serving once subscribed, so no event of the first moments is missed; a Redis
+    # that is down must not keep the gateway from answering, so only for so long.
+    await relay.wait_subscribed(REDIS_TIMEOUT_S)
+    app[HUB].relay_through(relay)
+    app[RELAY] = relay
+    yield
+    app[HUB].relay_through(None)
+    listener.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await listener
+    await relay.close()
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -207,7 +231,11 @@ async def _background_loops(app: web.Application) -> AsyncIterator[None]:
 async def health(request: web.Request) -> web.Response:
     """Liveness of the gateway and readiness of the bot behind it."""
     bot_ready = await request.app[RASA].is_ready()
-    return web.json_response({"status": "ok", "bot": "ready" if bot_ready else "unavailable"})
+    body = {"status": "ok", "bot": "ready" if bot_ready else "unavailable"}
+    relay = request.app.get(RELAY)
+    if relay is not None:
+        body["live_relay"] = "connected" if relay.connected else "unavailable"
+    return web.json_response(body)
 
 
 def _static_file(name: str):  # type: ignore[no-untyped-def]

@@ -153,6 +153,9 @@ class Settings:
     whatsapp: WhatsAppSettings | None = None
     telegram: TelegramSettings | None = None
     platform_timeout_s: float = 10.0
+    # Several gateway processes share live events through Redis pub/sub (empty: one process).
+    redis_url: str = ""
+    redis_channel: str = "broekzak:live"
     model_dir: Path = field(default=REPO_ROOT / "models")
 
 
@@ -247,6 +250,8 @@ DEFAULTS: dict[str, str] = {
     "TELEGRAM_BOT_TOKEN": "",
     "TELEGRAM_SECRET_TOKEN": "",
     "PLATFORM_TIMEOUT_S": "10",
+    "REDIS_URL": "",
+    "REDIS_CHANNEL": "broekzak:live",
     "ORG_NAME": "Jongerenwerk Broekzak",
     "ORG_DESCRIPTION": (
         "Wij zijn jongerenwerkers en hulpverleners. Je kunt bij ons terecht met alles waar je "
@@ -341,6 +346,8 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         whatsapp=_whatsapp(get),
         telegram=_telegram(get),
         platform_timeout_s=_float(get, "PLATFORM_TIMEOUT_S"),
+        redis_url=_redis_url(get("REDIS_URL")),
+        redis_channel=get("REDIS_CHANNEL") or DEFAULTS["REDIS_CHANNEL"],
     )
 
 
@@ -364,6 +371,13 @@ def _telegram(get: Callable[[str], str]) -> TelegramSettings | None:
         raise ConfigError("TELEGRAM_SECRET_TOKEN must be 1-256 characters A-Z, a-z, 0-9, _ or -")
     return TelegramSettings(api_url=get("TELEGRAM_API_URL").rstrip("/"),
                             bot_token=values["TELEGRAM_BOT_TOKEN"], secret_token=secret)
+
+
+def _redis_url(raw: str) -> str:
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix:// "
+                          "(e.g. redis://127.0.0.1:6379/0), or be empty")
+    return raw
 
 
 def _repo_path(raw: str) -> Path:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.app import ACCOUNTS
+from bot.signing import sign
 from bot.store.db import create_engine, session_factory
 from bot.store.models import Conversation, Message
 
@@ -42,3 +45,23 @@ async def say_over_rest(client: Any, sender: str, text: str) -> str:
     response = await client.post(REST_WEBHOOK, json={"sender": sender, "message": text})
     assert response.status == 200, await response.text()
     return "\n".join(r["text"] for r in await response.json())
+
+
+# The handoff webhook's secret in tests that play the action server's escalation.
+SECRET = "handoff-secret"
+
+
+async def escalate(client, conversation_id: str, escalation_id: str = "esc-1",  # type: ignore[no-untyped-def]
+                   priority: str = "normal", secret: str = SECRET):
+    """POST the action server's signed escalation of a conversation to the gateway."""
+    body = json.dumps({"escalation_id": escalation_id, "conversation_id": conversation_id,
+                       "reason": "request_human", "priority": priority, "topic": "mood",
+                       "summary": "Jongere: ik wil iemand spreken"}).encode()
+    return await client.post("/webhooks/handoff", data=body, headers={
+        "Content-Type": "application/json", "X-Broekzak-Signature": sign(secret, body)})
+
+
+async def worker(client, name: str = "sam", role: str = "worker") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A new inbox account; its bearer-token header."""
+    token = (await client.app[ACCOUNTS].add(name, role, "wachtwoord-123")).api_token
+    return {"Authorization": f"Bearer {token}"}

@@ -49,6 +49,15 @@ def test_numbers_are_checked_and_urls_derived() -> None:
     assert settings.webchat_allowed_origins == ("https://a.nl", "https://b.nl")
 
 
+def test_redis_is_off_by_default_and_its_url_is_checked() -> None:
+    assert settings_from_mapping({}).redis_url == ""
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        settings_from_mapping({"REDIS_URL": "127.0.0.1:6379"})
+    settings = settings_from_mapping({"REDIS_URL": "rediss://cache.internal:6380/2"})
+    assert settings.redis_url == "rediss://cache.internal:6380/2"
+    assert settings.redis_channel == "broekzak:live"
+
+
 def test_every_setting_is_documented_in_env_example() -> None:
     from bot.config import DEFAULTS, REPO_ROOT
 

@@ -16,15 +16,14 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import ACCOUNTS, HTTP, NOTIFIER, SETTINGS, init_app
+from bot.app import HTTP, NOTIFIER, SETTINGS, init_app
 from bot.config import REPO_ROOT
 from bot.signing import sign, verify
 from bot.store.db import create_engine, session_factory
 from bot.store.models import AuditEntry, Conversation, Handoff, Notification
 from tests.conftest import free_port, make_settings
-from tests.gateway_helpers import REST_WEBHOOK, stored_messages
+from tests.gateway_helpers import REST_WEBHOOK, SECRET, escalate, stored_messages, worker
 
-SECRET = "handoff-secret"
 NOTIFY_SECRET = "notify-secret"
 
 
@@ -65,20 +64,6 @@ async def start_conversation(client, sender: str = "jongere-1") -> str:  # type:
                 Conversation.channel_user_id == sender))).scalar_one())
     finally:
         await engine.dispose()
-
-
-async def escalate(client, conversation_id: str, escalation_id: str = "esc-1",  # type: ignore[no-untyped-def]
-                   priority: str = "normal", secret: str = SECRET):
-    body = json.dumps({"escalation_id": escalation_id, "conversation_id": conversation_id,
-                       "reason": "request_human", "priority": priority, "topic": "mood",
-                       "summary": "Jongere: ik wil iemand spreken"}).encode()
-    return await client.post("/webhooks/handoff", data=body, headers={
-        "Content-Type": "application/json", "X-Broekzak-Signature": sign(secret, body)})
-
-
-async def worker(client, name: str = "sam", role: str = "worker") -> dict[str, str]:  # type: ignore[no-untyped-def]
-    token = (await client.app[ACCOUNTS].add(name, role, "wachtwoord-123")).api_token
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def count(db_url: str, model) -> int:  # type: ignore[no-untyped-def]
