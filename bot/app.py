@@ -131,6 +131,7 @@ async def _live_relay(app: web.Application) -> AsyncIterator[None]:
     app[RELAY] = relay
     yield
     app[HUB].relay_through(None)
+    await relay.flush(REDIS_TIMEOUT_S)  # what the shutdown itself published
     listener.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await listener

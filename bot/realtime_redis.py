@@ -97,6 +97,8 @@ class RedisRelay:
                                 "Redis unreachable (%s)", type(error).__name__)
                 failing = True
                 continue
+            finally:
+                self._outgoing.task_done()
             if failing:
                 log.info("live events are relayed to the other gateway processes again")
             failing = False
@@ -141,6 +143,11 @@ class RedisRelay:
             await deliver(topic, event)
         except Exception:  # one bad socket must not end the relay
             log.exception("delivering a relayed live event failed")
+
+    async def flush(self, timeout_s: float) -> None:
+        """Wait until the queued events are sent, for at most `timeout_s` (shutdown)."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._outgoing.join(), timeout_s)
 
     async def close(self) -> None:
         """Close the connections (shutdown; cancel the listener first)."""
