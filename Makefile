@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate check-data validate test-stories pytest test-deps lock clean worker bench telegram-webhook
+.PHONY: help install train run test lint evaluate check-data validate test-stories pytest test-deps lock clean worker erase bench telegram-webhook
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -83,6 +83,10 @@ clean: ## remove models, results and reports (keeps the venv and the database)
 worker: $(STAMP) ## make an inbox account: make worker NAME=sam ROLE=worker|admin (prints its API token)
 	@test -n "$(NAME)" || { echo "usage: make worker NAME=<name> [ROLE=worker|admin]"; exit 2; }
 	$(PY) -m bot worker add "$(NAME)" --role $(or $(ROLE),worker)
+
+erase: $(STAMP) ## erase one young person's data now: CONVERSATION=id, or CHANNEL=whatsapp USER_ID=316…
+	@test -n "$(CONVERSATION)$(USER_ID)" || { echo "usage: make erase CONVERSATION=<id> | CHANNEL=<channel> USER_ID=<platform id>"; exit 2; }
+	$(PY) -m bot erase $(if $(CONVERSATION),--conversation "$(CONVERSATION)",--channel "$(CHANNEL)" --user "$(USER_ID)")
 
 bench: $(MODEL) ## handoff latency over 100 handoffs through the real stack (p50/p95)
 	$(PY) -m scripts.bench_handoff --count 100

@@ -1,4 +1,4 @@
-"""Command line of broekzak: `python -m bot run | serve | migrate`."""
+"""Command line of broekzak: `python -m bot run | serve | migrate | worker | erase | telegram`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 from aiohttp import web
 
-from bot import cli_telegram, cli_workers
+from bot import cli_privacy, cli_telegram, cli_workers
 from bot.app import init_app
 from bot.config import REPO_ROOT, ConfigError, load_settings
 from bot.logs import configure_logging
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run only the gateway (Rasa runs elsewhere)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     cli_workers.add_parser(commands)
+    cli_privacy.add_parser(commands)
     cli_telegram.add_parser(commands)
     return parser
 
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         upgrade(settings.database_url)
         return cli_workers.run(settings, args)
+    if args.command == "erase":
+        upgrade(settings.database_url)
+        return cli_privacy.run(settings, args)
     if args.command == "telegram":
         return cli_telegram.run(settings, args)
     if args.command == "serve":

@@ -27,6 +27,7 @@ from bot.inbox.accounts import Accounts
 from bot.inbox.admin_api import AdminApi
 from bot.inbox.api import WorkerApi
 from bot.inbox.pages import InboxPages
+from bot.privacy import Privacy
 from bot.rasa.client import RasaClient
 from bot.realtime import Hub
 from bot.realtime_redis import REDIS_TIMEOUT_S, RedisRelay
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "web" / "static"
 RETRY_INTERVAL_S = 10.0
 NOTIFY_INTERVAL_S = 1.0
+RETENTION_INTERVAL_S = 3600.0
 HANDOFF_CHECK_INTERVAL_S = 15.0
 WAITING_NOTICE = ("We hebben je bericht! Er is nog even niemand vrij, maar je staat in de rij. "
                   "Blijf gerust hier, je krijgt antwoord in deze chat.")
@@ -60,6 +62,7 @@ WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
 TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
 HTTP = web.AppKey("http_client", aiohttp.ClientSession)
 RELAY = web.AppKey("live_relay", RedisRelay)
+PRIVACY = web.AppKey("privacy", Privacy)
 
 
 def init_app(settings: Settings) -> web.Application:
@@ -114,6 +117,7 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_get(api + "/admin/safety-detections", lambda r: r.app[ADMIN].detections(r))
     app.router.add_post(api + "/admin/safety-detections/{id}/review",
                         lambda r: r.app[ADMIN].review(r))
+    app.router.add_delete(api + "/admin/conversations/{id}", lambda r: r.app[ADMIN].erase(r))
 
 
 async def _live_relay(app: web.Application) -> AsyncIterator[None]:
@@ -166,7 +170,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = accounts
     app[API] = WorkerApi(accounts, handoffs, service, delivery, hub, settings.max_message_chars)
     app[PAGES] = InboxPages(accounts, settings)
-    app[ADMIN] = AdminApi(accounts, sessions)
+    privacy = Privacy(sessions, rasa)
+    app[PRIVACY] = privacy
+    app[ADMIN] = AdminApi(accounts, sessions, privacy)
     app[OUTBOX] = outbox
     _add_platform_channels(app, service, outbox, delivery, sessions, http)
     yield
@@ -211,7 +217,9 @@ async def _handoff_checks(app: web.Application) -> None:
 
 
 async def _background_loops(app: web.Application) -> AsyncIterator[None]:
-    """Retry unanswered messages, send notifications, waiting notices and re-notifications."""
+    """Retry unanswered messages, send notifications, waiting notices and re-notifications;
+    delete conversations past the retention period."""
+    settings = app[SETTINGS]
     tasks = [
         asyncio.create_task(_periodic("retry", RETRY_INTERVAL_S,
                                       lambda: app[SERVICE].retry_unanswered())),
@@ -221,6 +229,10 @@ async def _background_loops(app: web.Application) -> AsyncIterator[None]:
                                       lambda: _handoff_checks(app))),
         asyncio.create_task(app[OUTBOX].run_forever()),
     ]
+    if settings.retention_days > 0:
+        tasks.append(asyncio.create_task(_periodic(
+            "retention", RETENTION_INTERVAL_S,
+            lambda: app[PRIVACY].purge_expired(settings.retention_days))))
     yield
     for task in tasks:
         task.cancel()

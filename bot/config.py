@@ -154,6 +154,8 @@ class Settings:
     telegram: TelegramSettings | None = None
     platform_timeout_s: float = 10.0
     # Several gateway processes share live events through Redis pub/sub (empty: one process).
+    # Conversations without activity for this many days are deleted (0: kept until erased).
+    retention_days: float = 90.0
     redis_url: str = ""
     redis_channel: str = "broekzak:live"
     model_dir: Path = field(default=REPO_ROOT / "models")
@@ -250,6 +252,7 @@ DEFAULTS: dict[str, str] = {
     "TELEGRAM_BOT_TOKEN": "",
     "TELEGRAM_SECRET_TOKEN": "",
     "PLATFORM_TIMEOUT_S": "10",
+    "RETENTION_DAYS": "90",
     "REDIS_URL": "",
     "REDIS_CHANNEL": "broekzak:live",
     "ORG_NAME": "Jongerenwerk Broekzak",
@@ -346,6 +349,7 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         whatsapp=_whatsapp(get),
         telegram=_telegram(get),
         platform_timeout_s=_float(get, "PLATFORM_TIMEOUT_S"),
+        retention_days=_retention_days(get),
         redis_url=_redis_url(get("REDIS_URL")),
         redis_channel=get("REDIS_CHANNEL") or DEFAULTS["REDIS_CHANNEL"],
     )
@@ -371,6 +375,13 @@ def _telegram(get: Callable[[str], str]) -> TelegramSettings | None:
         raise ConfigError("TELEGRAM_SECRET_TOKEN must be 1-256 characters A-Z, a-z, 0-9, _ or -")
     return TelegramSettings(api_url=get("TELEGRAM_API_URL").rstrip("/"),
                             bot_token=values["TELEGRAM_BOT_TOKEN"], secret_token=secret)
+
+
+def _retention_days(get: Callable[[str], str]) -> float:
+    days = _float(get, "RETENTION_DAYS")
+    if days < 0:
+        raise ConfigError("RETENTION_DAYS must be 0 (keep until erased) or more days")
+    return days
 
 
 def _redis_url(raw: str) -> str:

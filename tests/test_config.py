@@ -58,6 +58,13 @@ def test_redis_is_off_by_default_and_its_url_is_checked() -> None:
     assert settings.redis_channel == "broekzak:live"
 
 
+def test_retention_is_90_days_by_default_0_keeps_and_negative_is_refused() -> None:
+    assert settings_from_mapping({}).retention_days == 90
+    assert settings_from_mapping({"RETENTION_DAYS": "0"}).retention_days == 0
+    with pytest.raises(ConfigError, match="RETENTION_DAYS"):
+        settings_from_mapping({"RETENTION_DAYS": "-1"})
+
+
 def test_every_setting_is_documented_in_env_example() -> None:
     from bot.config import DEFAULTS, REPO_ROOT
 

@@ -11,17 +11,23 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
+import aiohttp
 import asyncpg
 import pytest
 
 from bot.app import ACCOUNTS, init_app
+from bot.privacy import Privacy
+from bot.rasa.client import RasaClient
 from bot.signing import sign
 from bot.store import repository
 from bot.store.db import create_engine, session_factory
 from bot.store.migrate import downgrade, upgrade
+from bot.store.models import utcnow
 from tests.conftest import free_port, make_settings
 from tests.outbox_race import handoff_checks_taken, posts_per_notification, sends_per_request
+from tests.privacy_seed import CONVERSATION_TABLES, rows_per_table, seed_conversation
 
 ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -86,3 +92,26 @@ async def test_waiting_notice_and_renotification_taken_once_with_several_process
         pg_url: str) -> None:
     await asyncio.to_thread(upgrade, pg_url)
     assert await handoff_checks_taken(pg_url) == (1, 1)
+
+
+async def test_retention_and_erasure_delete_a_conversation_whole_on_postgresql(
+        pg_url: str) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    engine = create_engine(pg_url)
+    sessions = session_factory(engine)
+    now = utcnow()
+    try:
+        async with aiohttp.ClientSession() as http:
+            privacy = Privacy(sessions, RasaClient(http, f"http://127.0.0.1:{free_port()}", "", 1))
+            quiet = await seed_conversation(sessions, "31600000001", now - timedelta(days=91))
+            asked = await seed_conversation(sessions, "31600000002", now)
+            before = await rows_per_table(sessions)
+            assert await privacy.purge_expired(90, now=now) == 1
+            assert await privacy.erase(asked, worker_id=None) is not None
+            after = await rows_per_table(sessions)
+    finally:
+        await engine.dispose()
+    assert quiet != asked
+    for model in CONVERSATION_TABLES:  # the database's cascades took every row of both
+        assert before[model.__tablename__] > 0 and after[model.__tablename__] == 0
+    assert after["audit_log"] == before["audit_log"] + 1  # the erasure's own entry

@@ -1,4 +1,5 @@
-"""Admin-only API: review every crisis detection, so missed and false alarms become data."""
+"""Admin-only API: review every crisis detection, so missed and false alarms become data;
+erase a young person's conversation on request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.channels.errors import json_error, read_json_object
 from bot.handoff.service import as_utc
 from bot.inbox.accounts import Accounts
 from bot.inbox.auth import authenticate, require_admin
+from bot.privacy import ConversationInUse, Privacy
 from bot.store.models import AuditEntry, Conversation, Message, SafetyDetection
 
 VERDICTS = ("true_alarm", "false_alarm")
@@ -21,9 +23,10 @@ PAGE = 200
 class AdminApi:
     """Handlers of /api/v1/admin."""
 
-    def __init__(self, accounts: Accounts, sessions: sessionmaker) -> None:
+    def __init__(self, accounts: Accounts, sessions: sessionmaker, privacy: Privacy) -> None:
         self._accounts = accounts
         self._sessions = sessions
+        self._privacy = privacy
 
     async def detections(self, request: web.Request) -> web.Response:
         """The latest crisis detections with the message that triggered them (audited)."""
@@ -59,6 +62,19 @@ class AdminApi:
             session.add(AuditEntry(worker_id=worker.id, action="review_detection",
                                    conversation_id=detection.conversation_id))
         return web.json_response({"id": detection_id, "reviewed": verdict})
+
+    async def erase(self, request: web.Request) -> web.Response:
+        """Delete one conversation and everything of it now (AVG erasure request)."""
+        worker, _ = await authenticate(request, self._accounts)
+        require_admin(worker)
+        try:
+            erased = await self._privacy.erase(request.match_info["id"], worker.id)
+        except ConversationInUse as error:
+            return json_error(409, str(error))
+        if erased is None:
+            return json_error(404, "unknown conversation")
+        return web.json_response({"conversation_id": erased.conversation_id, "erased": True,
+                                  "bot_memory_cleared": erased.bot_memory_cleared})
 
 
 def _detection_json(detection: SafetyDetection, text: str, pseudonym: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -52,6 +53,21 @@ class RasaClient:
                 return await response.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise RasaUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
+
+    async def forget(self, sender: str) -> bool:
+        """Empty Rasa's tracker of a conversation (erasure); False when Rasa is unreachable.
+
+        Rasa's HTTP API replaces the tracker's events with none. That wipes the default
+        in-memory tracker store; an SQL tracker store keeps its rows (docs/privacy.md)."""
+        params = {"token": self._token} if self._token else {}
+        try:
+            async with self._session.put(
+                f"{self._base_url}/conversations/{quote(sender, safe='')}/tracker/events",
+                params=params, json=[], timeout=self._timeout,
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
 
     async def is_ready(self) -> bool:
         """True when Rasa is up and has a model loaded."""
