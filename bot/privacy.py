@@ -17,9 +17,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import and_, delete, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.rasa.client import RasaClient
 from bot.store.models import (
@@ -93,18 +94,14 @@ class Privacy:
         cutoff = (now or utcnow()) - timedelta(days=retention_days)
         purged, rasa_reachable = 0, True
         while True:
+            quiet = _quiet_since(cutoff)
             async with self._sessions() as session, session.begin():
                 expired = list((await session.execute(
-                    select(Conversation.id).where(
-                        Conversation.created_at < cutoff, Conversation.updated_at < cutoff,
-                        ~exists().where(Message.conversation_id == Conversation.id,
-                                        Message.created_at >= cutoff),
-                        ~exists().where(Handoff.conversation_id == Conversation.id,
-                                        or_(Handoff.status.in_(OPEN_HANDOFF),
-                                            Handoff.closed_at >= cutoff)))
-                    .limit(PURGE_BATCH))).scalars())
+                    select(Conversation.id).where(quiet).limit(PURGE_BATCH))).scalars())
                 if expired:
-                    await self._delete(session, expired)
+                    # Asked again in the delete: a young person who writes in between keeps
+                    # their conversation.
+                    await self._delete(session, expired, quiet)
                 # Notifications hold no text, but they name the conversation: same period.
                 await session.execute(delete(Notification).where(
                     Notification.created_at < cutoff).execution_options(
@@ -123,7 +120,8 @@ class Privacy:
         return purged
 
     @staticmethod
-    async def _delete(session: AsyncSession, conversation_ids: list[str]) -> None:
+    async def _delete(session: AsyncSession, conversation_ids: list[str],
+                      condition: ColumnElement[bool] | None = None) -> None:
         # Bulk deletes in the database (its cascades take the rest): nothing loaded to sync.
         bulk = {"synchronize_session": False}
         # Notifications carry the conversation id inside their JSON body, not as a column.
@@ -131,4 +129,15 @@ class Privacy:
             *(Notification.body.contains(conversation_id)
               for conversation_id in conversation_ids))).execution_options(**bulk))
         await session.execute(delete(Conversation).where(
-            Conversation.id.in_(conversation_ids)).execution_options(**bulk))
+            Conversation.id.in_(conversation_ids),
+            condition if condition is not None else true()).execution_options(**bulk))
+
+
+def _quiet_since(cutoff: datetime) -> ColumnElement[bool]:
+    """A conversation in which nothing happened since `cutoff` and that no worker holds."""
+    return and_(
+        Conversation.created_at < cutoff, Conversation.updated_at < cutoff,
+        ~exists().where(Message.conversation_id == Conversation.id,
+                        Message.created_at >= cutoff),
+        ~exists().where(Handoff.conversation_id == Conversation.id,
+                        or_(Handoff.status.in_(OPEN_HANDOFF), Handoff.closed_at >= cutoff)))
