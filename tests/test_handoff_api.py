@@ -181,6 +181,18 @@ async def test_api_needs_authentication(gateway) -> None:
     assert missing.status == 404
 
 
+async def test_workers_read_only_conversations_handed_to_a_human_admins_all(gateway) -> None:
+    bot_only = await start_conversation(gateway, "jongere-alleen-bot")
+    handed = await start_conversation(gateway, "jongere-wil-iemand")
+    assert (await escalate(gateway, handed)).status == 201
+    sam, anna = await worker(gateway, "sam"), await worker(gateway, "anna", "admin")
+    url = "/api/v1/conversations/{}"
+    hidden = await gateway.get(url.format(bot_only), headers=sam)
+    assert hidden.status == 404 and (await hidden.json())["error"] == "unknown conversation"
+    assert (await gateway.get(url.format(handed), headers=sam)).status == 200
+    assert (await gateway.get(url.format(bot_only), headers=anna)).status == 200
+
+
 async def test_login_session_and_csrf(gateway) -> None:
     await worker(gateway, "sam")
     wrong = await gateway.post("/inbox/login", json={"name": "sam", "password": "fout-fout-fout"})

@@ -34,6 +34,7 @@ from bot.store.models import (
     Message,
     Note,
     Priority,
+    Role,
     Worker,
     utcnow,
 )
@@ -233,12 +234,15 @@ class HandoffService:
         return [handoff_json(h, c, name) for h, c, name in rows]
 
     async def conversation(self, conversation_id: str, worker: Worker) -> dict[str, Any]:
-        """Whole transcript (bot turns included), the open handoff and its notes; audited."""
+        """Whole transcript (bot turns included), the open handoff and its notes; audited.
+
+        Workers see only conversations that were handed to a human: a young person who
+        talked to the bot alone never asked anyone to read along. Admins see all."""
         async with self._sessions() as session, session.begin():
             conversation = await session.get(Conversation, conversation_id)
-            if conversation is None:
-                raise HandoffError(404, "unknown conversation")
             handoff = await self._latest_handoff(session, conversation_id)
+            if conversation is None or (handoff is None and worker.role != Role.ADMIN):
+                raise HandoffError(404, "unknown conversation")  # not: "exists, not yours"
             notes: list[dict[str, Any]] = []
             if handoff is not None:
                 rows = (await session.execute(
