@@ -96,12 +96,16 @@ class Privacy:
         while True:
             quiet = _quiet_since(cutoff)
             async with self._sessions() as session, session.begin():
-                expired = list((await session.execute(
+                selected = list((await session.execute(
                     select(Conversation.id).where(quiet).limit(PURGE_BATCH))).scalars())
-                if expired:
+                expired: list[str] = []
+                if selected:
                     # Asked again in the delete: a young person who writes in between keeps
-                    # their conversation.
-                    await self._delete(session, expired, quiet)
+                    # their conversation, and Rasa its memory of it.
+                    await self._delete(session, selected, quiet)
+                    kept = set((await session.execute(select(Conversation.id).where(
+                        Conversation.id.in_(selected)))).scalars())
+                    expired = [c for c in selected if c not in kept]
                 # Notifications hold no text, but they name the conversation: same period.
                 await session.execute(delete(Notification).where(
                     Notification.created_at < cutoff).execution_options(
@@ -112,7 +116,7 @@ class Privacy:
                 if rasa_reachable:
                     rasa_reachable = await self._rasa.forget(conversation_id)
             purged += len(expired)
-            if len(expired) < PURGE_BATCH:
+            if len(selected) < PURGE_BATCH:
                 break
         if purged:
             log.info("retention: deleted %d conversation(s) older than %g days",

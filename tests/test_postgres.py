@@ -16,6 +16,7 @@ from datetime import timedelta
 import aiohttp
 import asyncpg
 import pytest
+from sqlalchemy import select
 
 from bot.app import ACCOUNTS, init_app
 from bot.privacy import Privacy
@@ -24,7 +25,7 @@ from bot.signing import sign
 from bot.store import repository
 from bot.store.db import create_engine, session_factory
 from bot.store.migrate import downgrade, upgrade
-from bot.store.models import utcnow
+from bot.store.models import Message, utcnow
 from tests.conftest import free_port, make_settings
 from tests.outbox_race import handoff_checks_taken, posts_per_notification, sends_per_request
 from tests.privacy_seed import CONVERSATION_TABLES, rows_per_table, seed_conversation
@@ -115,3 +116,35 @@ async def test_retention_and_erasure_delete_a_conversation_whole_on_postgresql(
     for model in CONVERSATION_TABLES:  # the database's cascades took every row of both
         assert before[model.__tablename__] > 0 and after[model.__tablename__] == 0
     assert after["audit_log"] == before["audit_log"] + 1  # the erasure's own entry
+
+
+async def test_retention_keeps_a_conversation_whose_young_person_writes_during_the_run(
+        pg_url: str, monkeypatch) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    engine = create_engine(pg_url)
+    sessions = session_factory(engine)
+    now = utcnow()
+    delete_selected = Privacy._delete
+
+    async def young_person_writes_first(session, conversation_ids, condition=None):  # type: ignore[no-untyped-def]
+        # Between retention's selection and its delete, in another transaction.
+        async with sessions() as other, other.begin():
+            conversation = await repository.get_or_create_conversation(
+                other, "whatsapp", "31600000009")
+            await repository.add_inbound(other, conversation, "wamid.now", "ben er weer", None)
+        await delete_selected(session, conversation_ids, condition)
+
+    monkeypatch.setattr(Privacy, "_delete", staticmethod(young_person_writes_first))
+    try:
+        conversation_id = await seed_conversation(sessions, "31600000009",
+                                                  now - timedelta(days=91))
+        async with aiohttp.ClientSession() as http:
+            privacy = Privacy(sessions, RasaClient(http, f"http://127.0.0.1:{free_port()}", "", 1))
+            # Nothing deleted, so nothing to forget in Rasa either.
+            assert await privacy.purge_expired(90, now=now) == 0
+        async with sessions() as session:
+            texts = list((await session.execute(select(Message.text).where(
+                Message.conversation_id == conversation_id))).scalars())
+    finally:
+        await engine.dispose()
+    assert "ben er weer" in texts and len(texts) == 3
