@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 description of the worker API, served at /api/v1/openapi.json."""
+"""OpenAPI 3.1 description of the worker and admin API, served at /api/v1/openapi.json."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ _OK = {"200": {"description": "done", "content": {"application/json": {"schema":
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "broekzak worker API", "version": "1",
-             "description": "Queue, claims, replies, notes, transfers and closing of handoffs. "
+             "description": "Queue, claims, replies, notes, transfers and closing of handoffs; "
+                            "for admins, crisis-detection review and erasure. "
                             "Authenticate with `Authorization: Bearer <personal token>` (from "
                             "`python -m bot worker add`)."},
     "servers": [{"url": "/"}],
@@ -82,6 +83,25 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/conversations/{id}/close": _post(
             "close; the bot says goodbye and asks for feedback", "Close", _OK,
             **{"404": "unknown conversation", "409": "not yours, or already closed"}),
+        "/api/v1/admin/safety-detections": {"get": {
+            "summary": "admins: the latest crisis detections with the message that fired them",
+            "responses": {"200": {"description": "detections, newest first"}, **_COMMON,
+                          "403": _error("admins only")}}},
+        "/api/v1/admin/safety-detections/{id}/review": {"post": {
+            "summary": "admins: mark a detection a true or a false alarm",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}, "description": "detection id"}],
+            "requestBody": _body("Review"),
+            "responses": {**_OK, **_COMMON, "400": _error("bad verdict"),
+                          "404": _error("unknown detection")}}},
+        "/api/v1/admin/conversations/{id}": {"delete": {
+            "summary": "admins: erase a young person's conversation now (AVG request); "
+                       "also empties Rasa's tracker",
+            "parameters": _ID,
+            "responses": {"200": {"description": "erased", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Erased"}}}}, **_COMMON,
+                "404": _error("unknown conversation"),
+                "409": _error("in the queue or with a worker: close it first")}}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -95,6 +115,11 @@ OPENAPI: dict[str, Any] = {
             "Transfer": {"type": "object", "properties": {"worker": {"type": "string"},
                                                           "team": {"type": "string"}}},
             "Close": {"type": "object", "properties": {"outcome": {"type": "string"}}},
+            "Review": {"type": "object", "required": ["verdict"],
+                       "properties": {"verdict": {"enum": ["true_alarm", "false_alarm"]}}},
+            "Erased": {"type": "object", "properties": {
+                "conversation_id": {"type": "string"}, "erased": {"type": "boolean"},
+                "bot_memory_cleared": {"type": "boolean"}}},
             "Message": {"type": "object", "properties": {
                 "id": {"type": "string"}, "sender": {"enum": ["user", "bot", "worker", "system"]},
                 "text": {"type": "string"}, "buttons": {"type": "array"},
