@@ -117,6 +117,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="directory to save each training's predictions in and resume from "
         "(default: none, every system is trained afresh)",
     )
+    parser.add_argument(
+        "--full-model-first",
+        action="store_true",
+        help="train each system on all data before its folds (the same results; with "
+        "--checkpoints it lets a long training that must be spread over several sittings "
+        "take them in another order)",
+    )
     return parser.parse_args(argv)
 
 
@@ -272,11 +279,20 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for system in chosen:
-            logger.info("%s: %d-fold cross-validation", system.name, args.folds)
-            cvs[system.name] = cross_validate(system, train, args.folds, args.seed, vocabulary,
-                                              fit)
-            logger.info("%s: training on all %d examples", system.name, len(train))
-            full = fit(system, train, texts, args.seed, vocabulary)
+            def folds(system: System = system) -> CrossValidation:
+                logger.info("%s: %d-fold cross-validation", system.name, args.folds)
+                return cross_validate(system, train, args.folds, args.seed, vocabulary, fit)
+
+            def whole(system: System = system) -> Predictions:
+                logger.info("%s: training on all %d examples", system.name, len(train))
+                return fit(system, train, texts, args.seed, vocabulary)
+
+            if args.full_model_first:
+                full = whole()
+                cvs[system.name] = folds()
+            else:
+                cvs[system.name] = folds()
+                full = whole()
             fulls[system.name] = full
             scores[system.name] = score_system(
                 system.name,

@@ -134,14 +134,19 @@ def test_a_checkpoint_holds_no_text_and_is_byte_for_byte_reproducible(tmp_path: 
     assert first.read_bytes()[:10] == second.read_bytes()[:10]  # the header has no mtime
 
 
+def baseline_run(tmp_path: Path) -> list[str]:
+    """Arguments of a small two-fold baseline run with checkpoints (add --out)."""
+    write_yaml(tmp_path / "train.yml", examples(0, 8))
+    write_yaml(tmp_path / "test.yml", examples(8, 10))
+    return ["--train", str(tmp_path / "train.yml"), "--test", str(tmp_path / "test.yml"),
+            "--hard-cases", "", "--folds", "2", "--systems", "tf-idf baseline",
+            "--checkpoints", str(tmp_path / "checkpoints")]
+
+
 def test_a_resumed_run_reports_the_same_scores_and_says_what_it_reused(
     tmp_path: Path,
 ) -> None:
-    write_yaml(tmp_path / "train.yml", examples(0, 8))
-    write_yaml(tmp_path / "test.yml", examples(8, 10))
-    common = ["--train", str(tmp_path / "train.yml"), "--test", str(tmp_path / "test.yml"),
-              "--hard-cases", "", "--folds", "2", "--systems", "tf-idf baseline",
-              "--checkpoints", str(tmp_path / "checkpoints")]
+    common = baseline_run(tmp_path)
     assert main([*common, "--out", str(tmp_path / "first")]) == 0
     assert main([*common, "--out", str(tmp_path / "second")]) == 0
     first, second = (json.loads((tmp_path / run / "evaluation.json").read_text())
@@ -151,3 +156,20 @@ def test_a_resumed_run_reports_the_same_scores_and_says_what_it_reused(
     assert second["scores"] == first["scores"]
     markdown = (tmp_path / "second" / "evaluation.md").read_text()
     assert "3 trainings' predictions reused" in markdown
+
+
+def test_the_full_model_can_come_first_and_a_later_run_reuses_it_in_the_usual_order(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    common = baseline_run(tmp_path)
+    caplog.set_level("INFO", logger="broekzak.evaluate")
+    assert main([*common, "--full-model-first", "--out", str(tmp_path / "first")]) == 0
+    said = [r.getMessage() for r in caplog.records]
+    whole = next(i for i, m in enumerate(said) if "training on all" in m)
+    first_fold = next(i for i, m in enumerate(said) if "fold 1/2" in m)
+    assert whole < first_fold
+    assert main([*common, "--out", str(tmp_path / "second")]) == 0
+    first, second = (json.loads((tmp_path / run / "evaluation.json").read_text())
+                     for run in ("first", "second"))
+    assert (second["checkpoints"]["reused"], second["checkpoints"]["trained"]) == (3, 0)
+    assert second["scores"] == first["scores"]
