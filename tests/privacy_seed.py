@@ -29,14 +29,16 @@ CONVERSATION_TABLES = (Conversation, Message, Handoff, Note, SafetyDetection, Ch
 
 
 async def seed_conversation(sessions: sessionmaker, user: str, at: datetime,
-                            handoff_status: str = HandoffStatus.CLOSED) -> str:
-    """A conversation whose every row is dated `at`: a message, the bot's reply, a handoff
-    with a note, a crisis detection, a platform send, a notification and an audit entry."""
+                            handoff_status: str = HandoffStatus.CLOSED,
+                            text: str = "ik wil niet meer naar huis") -> str:
+    """A conversation whose every row is dated `at`: a message (`text`), the bot's reply, a
+    handoff with a note, a crisis detection of the message, a platform send, a notification
+    and an audit entry."""
     async with sessions() as session, session.begin():
         conversation = await repository.get_or_create_conversation(session, "whatsapp", user)
         conversation.created_at = conversation.updated_at = at
         message, _ = await repository.add_inbound(session, conversation, f"wamid.{uuid.uuid4()}",
-                                                  "ik wil niet meer naar huis", None)
+                                                  text, None)
         message.created_at = at
         reply = repository.new_outbound(conversation.id, "bot", "Wat naar. Ik help je.",
                                         reply_to=message)

@@ -6,7 +6,8 @@
  * sends the CSRF token on every POST; live events come over the /api/v1/live websocket.
  *
  * The page's entry point (an ES module: deferred, strict). The parts live beside it:
- * api.js, live.js, queue.js, conversation.js, and text.js and dom.js for wording and helpers.
+ * api.js, live.js, queue.js, conversation.js, admin.js (#beheer, admins only), and text.js
+ * and dom.js for wording and helpers.
  *
  * Safety rule of the inbox scripts: text from the API (messages, summaries, notes,
  * pseudonyms, topics, names) only ever reaches the page through text nodes (textContent /
@@ -20,10 +21,12 @@ import { Api, API, LOGIN_PATH, LOGOUT_PATH, errorText } from "./api.js";
 import { Live } from "./live.js";
 import { QueueView } from "./queue.js";
 import { ConversationView } from "./conversation.js";
+import { AdminView } from "./admin.js";
 
 const TICK_MS = 30000; // waiting times are minutes: every 30 s is precise enough
 const BASE_TITLE = "Inbox";
 const CONVERSATION_HASH = /^#gesprek=([A-Za-z0-9_-]{1,64})$/;
+const ADMIN_HASH = "#beheer";
 const HANDOFF_EVENTS = ["handoff_new", "handoff_updated", "crisis_alert"];
 
 class InboxApp {
@@ -42,6 +45,7 @@ class InboxApp {
       transfer: (kind, target) => this.transfer(kind, target),
       close: (outcome) => this.close(outcome),
     });
+    this.admin = new AdminView(this.api, (message) => this.showError(message));
     this.live = new Live({
       open: () => this.liveOpened(),
       closed: () => this.setLive("closed"),
@@ -80,7 +84,8 @@ class InboxApp {
     byId("ib-loading").hidden = view !== "loading";
     byId("ib-login").hidden = view !== "login";
     byId("ib-workspace").hidden = view !== "workspace";
-    byId("ib-account").hidden = view !== "workspace";
+    byId("ib-admin").hidden = view !== "admin";
+    byId("ib-account").hidden = view !== "workspace" && view !== "admin";
   }
 
   showLogin(message) {
@@ -153,6 +158,7 @@ class InboxApp {
     this.queue.me = this.me.name;
     this.conversation.me = this.me.name;
     byId("ib-worker-name").textContent = this.me.name;
+    byId("ib-admin-link").hidden = this.me.role !== "admin";
     byId("ib-login-error").hidden = true;
     this.renderPresence();
     this.setView("workspace");
@@ -170,6 +176,7 @@ class InboxApp {
     this.queue.clear();
     this.conversation.hide();
     this.clearError();
+    byId("ib-admin-link").hidden = true;
     document.body.dataset.open = "queue";
     document.body.removeAttribute("data-live");
   }
@@ -300,6 +307,13 @@ class InboxApp {
 
   openFromHash(moveFocus) {
     if (!this.me) return;
+    // The admin view for admins; the server refuses its calls to anyone else anyway.
+    const admin = window.location.hash === ADMIN_HASH && this.me.role === "admin";
+    this.setView(admin ? "admin" : "workspace");
+    if (admin) {
+      this.admin.open();
+      return;
+    }
     const match = CONVERSATION_HASH.exec(window.location.hash);
     const id = match ? match[1] : null;
     if (!id) {

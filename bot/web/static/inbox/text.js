@@ -46,6 +46,20 @@ export const TEXT = {
   priority: { urgent: "Urgent", normal: "Normaal" },
   transferLabel: { worker: "Naam van de collega", team: "Naam van het team" },
   live: { closed: "Live-verbinding kwijt — opnieuw verbinden… Nieuwe gesprekken en berichten verschijnen weer zodra de verbinding terug is." },
+  admin: {
+    kind: { suicide_selfharm: "suïcide of zelfbeschadiging", unsafe: "niet veilig" },
+    signal: { pattern: "vangnet", model: "bot" },
+    verdict: { true_alarm: "Beoordeeld: terecht", false_alarm: "Beoordeeld: vals alarm" },
+    verdictButton: { true_alarm: "Terecht", false_alarm: "Vals alarm" },
+    conversationId: "Gesprek:",
+    eraseNoId: "Vul het id van het gesprek in.",
+    eraseNotSure: "Vink eerst aan dat je weet dat wissen niet terug te draaien is.",
+    eraseUnknown: "Er is geen gesprek met dat id (misschien al gewist).",
+    eraseInUse: "Dit gesprek staat in de wachtrij of is bij een hulpverlener. Sluit het eerst af.",
+    erased: (id, botToo) => `Gesprek ${id} is gewist` + (botToo
+      ? ", ook uit het geheugen van de bot."
+      : ". De bot was niet bereikbaar: zijn kopie verdwijnt als de bot opnieuw start."),
+  },
   errors: {
     network: "Geen verbinding met de server. Controleer je internet en probeer het opnieuw.",
     server: "Er ging iets mis op de server. Probeer het zo nog eens.",

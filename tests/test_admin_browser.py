@@ -1,0 +1,102 @@
+"""The inbox's admin view (#beheer) in headless Chromium: crisis detections reviewed and a
+young person's conversation erased, against the real gateway and database.
+
+Rasa is not needed: the detections and conversations are stored as the gateway stores
+them, and erasure reports that the bot was unreachable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from bot.app import init_app
+from bot.store.db import create_engine, session_factory
+from bot.store.models import Conversation, HandoffStatus, SafetyDetection, utcnow
+from tests.browser import launch_chromium
+from tests.conftest import LiveGateway, free_port, make_settings
+from tests.inbox_page import DESKTOP, PASSWORD, open_inbox
+from tests.privacy_seed import seed_conversation
+
+pytestmark = pytest.mark.browser
+
+ATTACK = '<img src=x onerror="alert(1)">ik wil niet meer leven'
+
+
+@pytest.fixture
+async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
+    settings = make_settings(DATABASE_URL=db_url, RASA_URL=f"http://127.0.0.1:{free_port()}",
+                             RASA_TIMEOUT_S="1")
+    client = await aiohttp_client(init_app(settings))
+    return LiveGateway(client, settings, db_url)
+
+
+@pytest.fixture
+async def sessions(db_url: str):  # type: ignore[no-untyped-def]
+    engine = create_engine(db_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def verdicts(sessions: sessionmaker) -> dict[str, str | None]:
+    async with sessions() as session:
+        rows = (await session.execute(select(SafetyDetection.conversation_id,
+                                             SafetyDetection.reviewed))).all()
+    return {conversation_id: reviewed for conversation_id, reviewed in rows}
+
+
+async def test_an_admin_reviews_detections_and_erases_a_conversation(
+        gateway: Any, sessions: sessionmaker) -> None:
+    await gateway.add_worker("anna", "admin", PASSWORD)
+    await gateway.add_worker("sam", "worker", PASSWORD)
+    alarm = await seed_conversation(sessions, "31600000011", utcnow(), text=ATTACK)
+    in_queue = await seed_conversation(sessions, "31600000012", utcnow(), HandoffStatus.QUEUED,
+                                       text="ik slaap vannacht op straat")
+    async with launch_chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: dialogs.append(d.message))
+
+        await open_inbox(page, gateway, "sam")
+        await expect(page.get_by_test_id("inbox-admin-link")).to_be_hidden()
+        await page.get_by_test_id("inbox-logout").click()
+
+        await open_inbox(page, gateway, "anna")
+        await page.get_by_test_id("inbox-admin-link").click()
+        detections = page.get_by_test_id("inbox-detections").locator("li")
+        await expect(detections).to_have_count(2)
+        alarm_item = detections.filter(has_text=alarm)
+        # The young person's words, markup and all, as text.
+        await expect(alarm_item.locator("blockquote")).to_have_text(ATTACK)
+        assert await page.locator("img").count() == 0
+
+        await alarm_item.get_by_role("button", name="Vals alarm").click()
+        await expect(alarm_item).to_contain_text("Beoordeeld: vals alarm")
+        assert (await verdicts(sessions))[alarm] == "false_alarm"
+
+        await page.get_by_test_id("inbox-erase-id").fill(alarm)
+        await page.get_by_test_id("inbox-erase").click()
+        result = page.get_by_test_id("inbox-erase-result")
+        await expect(result).to_contain_text("Vink eerst aan")
+        await page.get_by_test_id("inbox-erase-sure").check()
+        await page.get_by_test_id("inbox-erase").click()
+        await expect(result).to_contain_text(f"Gesprek {alarm} is gewist")
+        await expect(result).to_contain_text("De bot was niet bereikbaar")
+        await expect(detections).to_have_count(1)  # its detection went with it
+
+        await page.get_by_test_id("inbox-erase-id").fill(in_queue)
+        await page.get_by_test_id("inbox-erase-sure").check()
+        await page.get_by_test_id("inbox-erase").click()
+        await expect(result).to_contain_text("Sluit het eerst af")
+
+        await page.get_by_test_id("inbox-admin-back").click()
+        await expect(page.get_by_test_id("inbox-queue")).to_be_visible()
+        assert dialogs == []
+    async with sessions() as session:
+        left = set((await session.execute(select(Conversation.id))).scalars())
+    assert left == {in_queue}
+    assert set(await verdicts(sessions)) == {in_queue}
