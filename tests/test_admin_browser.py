@@ -19,7 +19,7 @@ from bot.store.db import create_engine, session_factory
 from bot.store.models import Conversation, HandoffStatus, SafetyDetection, utcnow
 from tests.browser import launch_chromium
 from tests.conftest import LiveGateway, free_port, make_settings
-from tests.inbox_page import DESKTOP, PASSWORD, open_inbox
+from tests.inbox_page import DESKTOP, PASSWORD, log_in, open_inbox
 from tests.privacy_seed import seed_conversation
 
 pytestmark = pytest.mark.browser
@@ -64,8 +64,9 @@ async def test_an_admin_reviews_detections_and_erases_a_conversation(
         await open_inbox(page, gateway, "sam")
         await expect(page.get_by_test_id("inbox-admin-link")).to_be_hidden()
         await page.get_by_test_id("inbox-logout").click()
+        await expect(page.get_by_test_id("inbox-login-name")).to_be_visible()  # logged out
 
-        await open_inbox(page, gateway, "anna")
+        await log_in(page, "anna", PASSWORD)
         await page.get_by_test_id("inbox-admin-link").click()
         detections = page.get_by_test_id("inbox-detections").locator("li")
         await expect(detections).to_have_count(2)
