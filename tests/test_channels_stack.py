@@ -236,7 +236,10 @@ async def test_worker_sees_in_the_inbox_that_whatsapp_refused_the_reply(platform
         await expect(item).to_have_count(1, timeout=30_000)
         await item.first.click()
         await page.get_by_test_id("inbox-claim").click()
-        # The bot's own answers must be out first, so the refusal hits the worker's reply.
+        # Everything before the reply must be out first, so that the refusal hits the
+        # worker's reply: the bot's answers and the claim's notice, which the click only
+        # starts (an empty outbox right after the click proves nothing).
+        await eventually(lambda: any(t.startswith("Je praat nu met sam") for t in wa_texts(fake)))
         await eventually_async(lambda: _outbox_drained(gateway.db_url))
 
         fake.fail_next(131047)  # "Re-engagement message": outside the 24-hour window
