@@ -115,8 +115,7 @@ class RedisRelay:
                     log.info("live events from other gateway processes resumed")
                 reachable, wait_s = True, RECONNECT_FIRST_S
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True,
-                                                       timeout=LISTEN_POLL_S)
+                    message = await pubsub.get_message(timeout=LISTEN_POLL_S)
                     if message is not None:
                         await self._deliver(message.get("data"), deliver)
             except UNREACHABLE as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,11 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import sessionmaker
 
 from bot.config import REPO_ROOT, Settings, settings_from_mapping
 from bot.runner import Stack, wait_until_ready
+from bot.store.db import create_engine, session_factory
 from bot.store.migrate import upgrade
 
 MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -40,6 +42,14 @@ def db_url(tmp_path: Path) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'broekzak.db'}"
     upgrade(url)
     return url
+
+
+@pytest.fixture
+async def sessions(db_url: str) -> AsyncIterator[sessionmaker]:
+    """A session factory on the `db_url` database (for tests that store or look directly)."""
+    engine = create_engine(db_url)
+    yield session_factory(engine)
+    await engine.dispose()
 
 
 # --- Rasa SDK fixtures (tracker, dispatcher, domain) -------------------------------------

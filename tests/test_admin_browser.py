@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import init_app
-from bot.store.db import create_engine, session_factory
 from bot.store.models import Conversation, HandoffStatus, SafetyDetection, utcnow
 from tests.browser import launch_chromium
 from tests.conftest import LiveGateway, free_port, make_settings
@@ -33,13 +32,6 @@ async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
                              RASA_TIMEOUT_S="1")
     client = await aiohttp_client(init_app(settings))
     return LiveGateway(client, settings, db_url)
-
-
-@pytest.fixture
-async def sessions(db_url: str):  # type: ignore[no-untyped-def]
-    engine = create_engine(db_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def verdicts(sessions: sessionmaker) -> dict[str, str | None]:

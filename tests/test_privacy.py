@@ -42,13 +42,6 @@ RETENTION_DAYS = 90
 
 
 @pytest.fixture
-async def sessions(db_url: str) -> AsyncIterator[sessionmaker]:
-    engine = create_engine(db_url)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
 async def privacy(sessions: sessionmaker) -> AsyncIterator[Privacy]:
     """The privacy service with Rasa unreachable (its memory is checked in the last test)."""
     async with aiohttp.ClientSession() as http:
