@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate check-data validate test-stories pytest test-deps lock clean worker erase bench telegram-webhook
+.PHONY: help install train run test lint evaluate check-data validate test-stories pytest test-deps lock clean worker erase nlu-export bench telegram-webhook
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ worker: $(STAMP) ## make an inbox account: make worker NAME=sam ROLE=worker|admi
 erase: $(STAMP) ## erase one young person's data now: CONVERSATION=id, or CHANNEL=whatsapp USER_ID=316…
 	@test -n "$(CONVERSATION)$(USER_ID)" || { echo "usage: make erase CONVERSATION=<id> | CHANNEL=<channel> USER_ID=<platform id>"; exit 2; }
 	$(PY) -m bot erase $(if $(CONVERSATION),--conversation "$(CONVERSATION)",--channel "$(CHANNEL)" --user "$(USER_ID)")
+
+nlu-export: $(STAMP) ## the NLU inbox's labelled examples as training data: OUT=data/nlu/labelled.yml
+	$(PY) -m bot nlu-export --out "$(or $(OUT),data/nlu/labelled.yml)"
 
 bench: $(MODEL) ## handoff latency over 100 handoffs through the real stack (p50/p95)
 	$(PY) -m scripts.bench_handoff --count 100

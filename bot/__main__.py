@@ -1,4 +1,5 @@
-"""Command line of broekzak: `python -m bot run | serve | migrate | worker | erase | telegram`."""
+"""Command line of broekzak: `python -m bot run | serve | migrate | worker | erase | nlu-export |
+telegram`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 from aiohttp import web
 
-from bot import cli_privacy, cli_telegram, cli_workers
+from bot import cli_nlu, cli_privacy, cli_telegram, cli_workers
 from bot.app import init_app
 from bot.config import REPO_ROOT, ConfigError, load_settings
 from bot.logs import configure_logging
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date")
     cli_workers.add_parser(commands)
     cli_privacy.add_parser(commands)
+    cli_nlu.add_parser(commands)
     cli_telegram.add_parser(commands)
     return parser
 
@@ -48,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "erase":
         upgrade(settings.database_url)
         return cli_privacy.run(settings, args)
+    if args.command == "nlu-export":
+        upgrade(settings.database_url)
+        return cli_nlu.run(settings, args)
     if args.command == "telegram":
         return cli_telegram.run(settings, args)
     if args.command == "serve":

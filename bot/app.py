@@ -26,7 +26,10 @@ from bot.handoff.webhook import handle_escalation
 from bot.inbox.accounts import Accounts
 from bot.inbox.admin_api import AdminApi
 from bot.inbox.api import WorkerApi
+from bot.inbox.nlu_api import NluReviewApi
 from bot.inbox.pages import InboxPages
+from bot.nlu_review.catalogue import labelable_intents
+from bot.nlu_review.recorder import NluReview
 from bot.privacy import Privacy
 from bot.rasa.client import RasaClient
 from bot.realtime import Hub
@@ -57,6 +60,7 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 API = web.AppKey("worker_api", WorkerApi)
 PAGES = web.AppKey("inbox_pages", InboxPages)
 ADMIN = web.AppKey("admin_api", AdminApi)
+NLU_REVIEW = web.AppKey("nlu_review_api", NluReviewApi)
 OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
 WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
 TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
@@ -118,6 +122,11 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(api + "/admin/safety-detections/{id}/review",
                         lambda r: r.app[ADMIN].review(r))
     app.router.add_delete(api + "/admin/conversations/{id}", lambda r: r.app[ADMIN].erase(r))
+    nlu = api + "/admin/nlu"
+    app.router.add_get(nlu + "/review", lambda r: r.app[NLU_REVIEW].review(r))
+    app.router.add_post(nlu + "/review/{id}/label", lambda r: r.app[NLU_REVIEW].label(r))
+    app.router.add_post(nlu + "/review/{id}/ignore", lambda r: r.app[NLU_REVIEW].ignore(r))
+    app.router.add_get(nlu + "/examples", lambda r: r.app[NLU_REVIEW].export(r))
 
 
 async def _live_relay(app: web.Application) -> AsyncIterator[None]:
@@ -156,7 +165,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     guard = SafetyGuard(SafetyNet.from_file(settings.safety_patterns_file), rasa, sessions)
     service = ConversationService(sessions, rasa, hub, delivery,
                                   record_feedback=handoffs.record_feedback, guard=guard,
-                                  crisis=settings.crisis, escalate_crisis=handoffs.raise_urgent)
+                                  crisis=settings.crisis, escalate_crisis=handoffs.raise_urgent,
+                                  review=NluReview(sessions, rasa, settings.nlu_review_below))
     webchat = WebchatChannel(service, hub, settings.max_message_chars,
                              settings.webchat_allowed_origins)
     accounts = Accounts(sessions)
@@ -173,6 +183,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     privacy = Privacy(sessions, rasa)
     app[PRIVACY] = privacy
     app[ADMIN] = AdminApi(accounts, sessions, privacy)
+    app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox
     _add_platform_channels(app, service, outbox, delivery, sessions, http)
     yield

@@ -153,12 +153,17 @@ class Settings:
     whatsapp: WhatsAppSettings | None = None
     telegram: TelegramSettings | None = None
     platform_timeout_s: float = 10.0
-    # Several gateway processes share live events through Redis pub/sub (empty: one process).
     # Conversations without activity for this many days are deleted (0: kept until erased).
     retention_days: float = 90.0
+    # Several gateway processes share live events through Redis pub/sub (empty: one process).
     redis_url: str = ""
     redis_channel: str = "broekzak:live"
     model_dir: Path = field(default=REPO_ROOT / "models")
+    # The bot's intents an admin can give a message in the NLU inbox come from here.
+    domain_file: Path = field(default=REPO_ROOT / "domain.yml")
+    # Messages whose winning intent is less sure than this go to the admins' NLU inbox, with
+    # those the bot did not understand at all (0: only those).
+    nlu_review_below: float = 0.5
 
 
 def parse_opening_hours(spec: str) -> WeeklyHours:
@@ -253,6 +258,7 @@ DEFAULTS: dict[str, str] = {
     "TELEGRAM_SECRET_TOKEN": "",
     "PLATFORM_TIMEOUT_S": "10",
     "RETENTION_DAYS": "90",
+    "NLU_REVIEW_BELOW": "0.5",
     "REDIS_URL": "",
     "REDIS_CHANNEL": "broekzak:live",
     "ORG_NAME": "Jongerenwerk Broekzak",
@@ -350,6 +356,7 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         telegram=_telegram(get),
         platform_timeout_s=_float(get, "PLATFORM_TIMEOUT_S"),
         retention_days=_retention_days(get),
+        nlu_review_below=_fraction(get, "NLU_REVIEW_BELOW"),
         redis_url=_redis_url(get("REDIS_URL")),
         redis_channel=get("REDIS_CHANNEL") or DEFAULTS["REDIS_CHANNEL"],
     )
@@ -382,6 +389,13 @@ def _retention_days(get: Callable[[str], str]) -> float:
     if days < 0:
         raise ConfigError("RETENTION_DAYS must be 0 (keep until erased) or more days")
     return days
+
+
+def _fraction(get: Callable[[str], str], name: str) -> float:
+    value = _float(get, name)
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name} must be a confidence between 0 and 1")
+    return value
 
 
 def _redis_url(raw: str) -> str:

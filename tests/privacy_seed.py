@@ -19,21 +19,22 @@ from bot.store.models import (
     HandoffStatus,
     Message,
     Note,
+    NluReviewItem,
     Notification,
     SafetyDetection,
 )
 
 # Every table a conversation's data lives in; the audit log is counted apart (it stays).
 CONVERSATION_TABLES = (Conversation, Message, Handoff, Note, SafetyDetection, ChannelOutbox,
-                       Notification)
+                       Notification, NluReviewItem)
 
 
 async def seed_conversation(sessions: sessionmaker, user: str, at: datetime,
                             handoff_status: str = HandoffStatus.CLOSED,
                             text: str = "ik wil niet meer naar huis") -> str:
     """A conversation whose every row is dated `at`: a message (`text`), the bot's reply, a
-    handoff with a note, a crisis detection of the message, a platform send, a notification
-    and an audit entry."""
+    handoff with a note, a crisis detection of the message, a platform send, a notification,
+    the message in the NLU inbox and an audit entry."""
     async with sessions() as session, session.begin():
         conversation = await repository.get_or_create_conversation(session, "whatsapp", user)
         conversation.created_at = conversation.updated_at = at
@@ -55,6 +56,9 @@ async def seed_conversation(sessions: sessionmaker, user: str, at: datetime,
             SafetyDetection(conversation_id=conversation.id, message_id=message.id,
                             signal="pattern", kind="unsafe", detail="no_safe_place",
                             state="bot", created_at=at),
+            NluReviewItem(conversation_id=conversation.id, message_id=message.id,
+                          reason="unsure", predicted_intent="topic_home", confidence=0.4,
+                          created_at=at),
             ChannelOutbox(conversation_id=conversation.id, message_id=reply.id,
                           channel="whatsapp", method="send", body="{}", status="sent",
                           created_at=at),

@@ -22,6 +22,7 @@ from bot.conversations.delivery import Delivery
 from bot.conversations.locks import KeyedLocks
 from bot.conversations.text import choose_rasa_text, neutralise_commands
 from bot.handoff import events
+from bot.nlu_review.recorder import NluReview
 from bot.rasa.client import BotReply, RasaClient, RasaUnavailable
 from bot.realtime import Hub
 from bot.safety.guard import SafetyGuard
@@ -107,7 +108,8 @@ class ConversationService:
     def __init__(self, sessions: sessionmaker, rasa: RasaClient, hub: Hub,
                  delivery: Delivery, record_feedback: FeedbackRecorder | None = None,
                  guard: SafetyGuard | None = None, crisis: CrisisSettings | None = None,
-                 escalate_crisis: CrisisEscalator | None = None) -> None:
+                 escalate_crisis: CrisisEscalator | None = None,
+                 review: NluReview | None = None) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._hub = hub
@@ -116,6 +118,7 @@ class ConversationService:
         self._guard = guard
         self._crisis = crisis
         self._escalate_crisis = escalate_crisis
+        self._review = review
         self._locks = KeyedLocks()
 
     async def receive(self, inbound: Inbound) -> Received:
@@ -174,13 +177,17 @@ class ConversationService:
                 return Answer(conversation_id, [reply])
             # Both crisis signals run on every free-text message, in every state.
             kind = None
-            if (self._guard is not None and not has_media
-                    and rasa_text == neutralise_commands(text)):
+            free_text = not has_media and rasa_text == neutralise_commands(text)
+            if self._guard is not None and free_text:
                 verdict = await self._guard.check(text, use_model=True)
                 await self._guard.record(verdict, conversation_id, message_id, state)
                 kind = verdict.kind
             if state != ConversationState.BOT:
                 return await self._to_worker(conversation_id, message_id, state, kind)
+            if self._review is not None and free_text and kind is None:
+                # What the bot half understood goes to the admins' NLU inbox (a crisis is
+                # reviewed as a safety detection instead).
+                await self._review.consider(conversation_id, message_id, text)
             metadata = {**(metadata or {}), "channel": channel}
             if kind is not None:
                 # The young person gets the crisis flow in this very turn, whichever signal

@@ -32,12 +32,16 @@ def _post(summary: str, body: str | None, ok: dict[str, Any], **errors: str) -> 
 
 _OK = {"200": {"description": "done", "content": {"application/json": {"schema": {
     "type": "object"}}}}}
+_ITEM_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
+             "description": "NLU review item id"}]
+_REVIEW_ITEM = {"200": {"description": "the item now", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ReviewItem"}}}}}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "broekzak worker API", "version": "1",
              "description": "Queue, claims, replies, notes, transfers and closing of handoffs; "
-                            "for admins, crisis-detection review and erasure. "
+                            "for admins, crisis-detection review, erasure and the NLU inbox. "
                             "Authenticate with `Authorization: Bearer <personal token>` (from "
                             "`python -m bot worker add`)."},
     "servers": [{"url": "/"}],
@@ -102,6 +106,39 @@ OPENAPI: dict[str, Any] = {
                 "schema": {"$ref": "#/components/schemas/Erased"}}}}, **_COMMON,
                 "404": _error("unknown conversation"),
                 "409": _error("in the queue or with a worker: close it first")}}},
+        "/api/v1/admin/nlu/review": {"get": {
+            "summary": "admins: messages the bot did not understand or was unsure about "
+                       "(newest first), the count of each status, and the intents to label with",
+            "parameters": [{"name": "status", "in": "query", "required": False,
+                            "schema": {"enum": ["open", "labelled", "ignored"],
+                                       "default": "open"}}],
+            "responses": {"200": {"description": "the NLU inbox", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "items": {"type": "array",
+                              "items": {"$ref": "#/components/schemas/ReviewItem"}},
+                    "counts": {"type": "object"},
+                    "intents": {"type": "array", "items": {"type": "string"}}}}}}},
+                **_COMMON, "400": _error("unknown status")}}},
+        "/api/v1/admin/nlu/review/{id}/label": {"post": {
+            "summary": "admins: make the message a training example of an intent, optionally "
+                       "with its text edited (names out); it is cut loose from the conversation",
+            "parameters": _ITEM_ID, "requestBody": _body("Label"),
+            "responses": {**_REVIEW_ITEM, **_COMMON,
+                          "400": _error("unknown intent, or the text is empty, too long or "
+                                        "holds a phone number, e-mail or web address or "
+                                        "postcode"),
+                          "404": _error("unknown item")}}},
+        "/api/v1/admin/nlu/review/{id}/ignore": {"post": {
+            "summary": "admins: leave the message out of training",
+            "parameters": _ITEM_ID,
+            "responses": {**_REVIEW_ITEM, **_COMMON, "404": _error("unknown item"),
+                          "409": _error("already a training example")}}},
+        "/api/v1/admin/nlu/examples": {"get": {
+            "summary": "admins: every labelled example as Rasa NLU training data",
+            "responses": {"200": {"description": "Rasa 3 YAML (data/nlu/labelled.yml)",
+                                  "content": {"application/x-yaml": {
+                                      "schema": {"type": "string"}}}},
+                          **_COMMON}}},
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -117,6 +154,16 @@ OPENAPI: dict[str, Any] = {
             "Close": {"type": "object", "properties": {"outcome": {"type": "string"}}},
             "Review": {"type": "object", "required": ["verdict"],
                        "properties": {"verdict": {"enum": ["true_alarm", "false_alarm"]}}},
+            "Label": {"type": "object", "required": ["intent"], "properties": {
+                "intent": {"type": "string"}, "text": {"type": "string", "maxLength": 300}}},
+            "ReviewItem": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "text": {"type": "string"},
+                "reason": {"enum": ["fallback", "unsure"]},
+                "predicted_intent": {"type": ["string", "null"]},
+                "confidence": {"type": "number"},
+                "status": {"enum": ["open", "labelled", "ignored"]},
+                "intent": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"}}},
             "Erased": {"type": "object", "properties": {
                 "conversation_id": {"type": "string"}, "erased": {"type": "boolean"},
                 "bot_memory_cleared": {"type": "boolean"}}},

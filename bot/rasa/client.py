@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+
+# The safety guard and the NLU review both read the model's parse of the same message in one
+# turn: the client remembers a parse this long, so Rasa parses each message once. Short, so
+# a newly activated model is soon the one that reads.
+PARSE_MEMORY_S = 30.0
+PARSE_MEMORY_SIZE = 128
 
 
 class RasaUnavailable(Exception):
@@ -31,6 +39,7 @@ class RasaClient:
         self._base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._parsed: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
         """Run one user turn through Rasa's REST channel; raises RasaUnavailable."""
@@ -38,10 +47,20 @@ class RasaClient:
         return parse_replies(await self._post("/webhooks/rest/webhook", body, {}))
 
     async def parse(self, text: str) -> Any:
-        """NLU only (no dialogue): Rasa's /model/parse result for a text, as Rasa sent it;
-        raises RasaUnavailable."""
+        """NLU only (no dialogue): Rasa's /model/parse result for a text, as Rasa sent it
+        (shared with other callers within PARSE_MEMORY_S: do not change it); raises
+        RasaUnavailable."""
+        now = time.monotonic()
+        remembered = self._parsed.get(text)
+        if remembered is not None and now - remembered[0] < PARSE_MEMORY_S:
+            return remembered[1]
         params = {"token": self._token} if self._token else {}
-        return await self._post("/model/parse", {"text": text}, params)
+        result = await self._post("/model/parse", {"text": text}, params)
+        self._parsed[text] = (now, result)
+        self._parsed.move_to_end(text)
+        while len(self._parsed) > PARSE_MEMORY_SIZE:
+            self._parsed.popitem(last=False)
+        return result
 
     async def _post(self, path: str, body: dict[str, Any], params: dict[str, str]) -> Any:
         """POST JSON to Rasa and return the decoded answer; raises RasaUnavailable."""

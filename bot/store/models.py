@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -265,4 +266,38 @@ class ChannelOutbox(Base):
     next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     status = Column(String(16), nullable=False, default=OutboxStatus.PENDING, index=True)
     last_error = Column(String(64), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ReviewStatus:
+    """Life cycle of a message the bot did not understand well, in the admin's NLU inbox."""
+
+    OPEN = "open"
+    LABELLED = "labelled"  # an admin gave it an intent: it is a training example now
+    IGNORED = "ignored"  # not worth training on (noise, a name, half a sentence)
+
+
+class NluReviewItem(Base):
+    """A young person's message the bot was unsure about or did not understand.
+
+    While open or ignored it points at the message (and goes with the conversation: retention,
+    erasure). Once labelled it becomes a training example: the admin's (anonymised) text and
+    intent, cut loose from the conversation and the young person."""
+
+    __tablename__ = "nlu_review"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_nlu_review_message"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(36), ForeignKey("conversations.id", ondelete="CASCADE"),
+                             nullable=True, index=True)
+    message_id = Column(Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=True)
+    reason = Column(String(16), nullable=False)  # "fallback" | "unsure"
+    # The model's best intent other than nlu_fallback, and its confidence.
+    predicted_intent = Column(String(64), nullable=True)
+    confidence = Column(Float, nullable=False, default=0.0)
+    status = Column(String(16), nullable=False, default=ReviewStatus.OPEN, index=True)
+    intent = Column(String(64), nullable=True)  # the admin's label
+    example_text = Column(Text, nullable=True)  # the training example, set when labelled
+    labelled_by = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
+    labelled_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

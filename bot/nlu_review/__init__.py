@@ -1,0 +1,1 @@
+"""The admins' NLU inbox: what the bot did not understand, labelled into training data."""
