@@ -9,7 +9,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.nlu_review.reading import NOT_UNDERSTOOD, UNSURE
 from bot.store import repository
-from bot.store.models import NluReviewItem
+from bot.store.models import MessageStatus, NluReviewItem
 
 
 async def seed_review_items(sessions: sessionmaker, user: str,
@@ -22,6 +22,9 @@ async def seed_review_items(sessions: sessionmaker, user: str,
         for n, text in enumerate(texts):
             message, _ = await repository.add_inbound(session, conversation, str(uuid.uuid4()),
                                                       text, None)
+            # Answered, as the bot does (with a request to rephrase): the gateway's retry
+            # loop must leave it be.
+            message.status = MessageStatus.ANSWERED
             await session.flush()
             item = NluReviewItem(conversation_id=conversation.id, message_id=message.id,
                                  reason=NOT_UNDERSTOOD if n == 0 else UNSURE,

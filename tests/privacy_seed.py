@@ -18,8 +18,9 @@ from bot.store.models import (
     Handoff,
     HandoffStatus,
     Message,
-    Note,
+    MessageStatus,
     NluReviewItem,
+    Note,
     Notification,
     SafetyDetection,
 )
@@ -41,6 +42,8 @@ async def seed_conversation(sessions: sessionmaker, user: str, at: datetime,
         message, _ = await repository.add_inbound(session, conversation, f"wamid.{uuid.uuid4()}",
                                                   text, None)
         message.created_at = at
+        # Answered (by the reply below): the gateway's retry loop must leave it be.
+        message.status = MessageStatus.ANSWERED
         reply = repository.new_outbound(conversation.id, "bot", "Wat naar. Ik help je.",
                                         reply_to=message)
         reply.created_at = at

@@ -1,8 +1,9 @@
-"""The inbox's admin view (#beheer) in headless Chromium: crisis detections reviewed and a
-young person's conversation erased, against the real gateway and database.
+"""The inbox's admin view (#beheer) in headless Chromium: crisis detections reviewed, a
+young person's conversation erased, and what the bot did not understand labelled, against
+the real gateway and database.
 
-Rasa is not needed: the detections and conversations are stored as the gateway stores
-them, and erasure reports that the bot was unreachable.
+Rasa is not needed: the detections, conversations and NLU inbox are stored as the gateway
+stores them, and erasure reports that the bot was unreachable.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.app import init_app
-from bot.store.models import Conversation, HandoffStatus, SafetyDetection, utcnow
+from bot.store.models import (
+    Conversation,
+    HandoffStatus,
+    NluReviewItem,
+    SafetyDetection,
+    utcnow,
+)
 from tests.browser import launch_chromium
 from tests.conftest import LiveGateway, free_port, make_settings
 from tests.inbox_page import DESKTOP, PASSWORD, log_in, open_inbox
+from tests.nlu_review_seed import seed_review_items
 from tests.privacy_seed import seed_conversation
 
 pytestmark = pytest.mark.browser
@@ -93,3 +101,52 @@ async def test_an_admin_reviews_detections_and_erases_a_conversation(
         left = set((await session.execute(select(Conversation.id))).scalars())
     assert left == {in_queue}
     assert set(await verdicts(sessions)) == {in_queue}
+
+
+async def test_an_admin_labels_what_the_bot_did_not_understand(
+        gateway: Any, sessions: sessionmaker) -> None:
+    await gateway.add_worker("anna", "admin", PASSWORD)
+    nlu_attack = '<img src=x onerror="alert(1)">wat is dit dan'
+    _, (attack, parents, noise) = await seed_review_items(
+        sessions, "jongere-nlu", [nlu_attack, "ik ben Sanne, bel 0612345678, mn ouders", "asdf"])
+    async with launch_chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP)
+        await open_inbox(page, gateway, "anna")
+        await page.get_by_test_id("inbox-admin-link").click()
+        items = page.get_by_test_id("inbox-nlu-items").locator("li")
+        await expect(items).to_have_count(3)
+        await expect(page.get_by_test_id("inbox-nlu-open")).to_have_text("Te doen (3)")
+        # The young person's words, markup and all, as the text to edit.
+        attack_item = page.locator(f'li[data-item="{attack}"]')
+        await expect(attack_item.get_by_test_id("inbox-nlu-text")).to_have_value(nlu_attack)
+        await expect(attack_item).to_contain_text("niet begrepen")
+        assert await page.locator("img").count() == 0
+
+        item = page.locator(f'li[data-item="{parents}"]')
+        await expect(item).to_contain_text("getwijfeld · gok van de bot: thuis (topic_home)")
+        await item.get_by_test_id("inbox-nlu-intent").select_option("topic_home")
+        await item.get_by_test_id("inbox-nlu-save").click()
+        await expect(item.get_by_role("status")).to_contain_text("Niet opgeslagen")
+        await expect(item.get_by_role("status")).to_contain_text("phone number")
+        await item.get_by_test_id("inbox-nlu-text").fill("mn ouders doen zo raar")
+        await item.get_by_test_id("inbox-nlu-save").click()
+        await expect(items).to_have_count(2)
+
+        await page.locator(f'li[data-item="{noise}"]').get_by_test_id("inbox-nlu-ignore").click()
+        await expect(items).to_have_count(1)
+        await expect(page.get_by_test_id("inbox-nlu-labelled")).to_have_text("Voorbeelden (1)")
+        await expect(page.get_by_test_id("inbox-nlu-ignored")).to_have_text("Genegeerd (1)")
+
+        await page.get_by_test_id("inbox-nlu-labelled").click()
+        await expect(items).to_have_count(1)
+        await expect(items.first).to_contain_text("mn ouders doen zo raar")
+        await expect(items.first).to_contain_text("thuis (topic_home)")
+        href = await page.get_by_test_id("inbox-nlu-export").get_attribute("href")
+        export = await page.request.get(gateway.url(str(href)))
+        assert export.status == 200
+        text = await export.text()
+        assert "- intent: topic_home" in text and "- mn ouders doen zo raar" in text
+        assert "0612345678" not in text and "Sanne" not in text
+    async with sessions() as session:
+        example = await session.get(NluReviewItem, parents)
+    assert (example.intent, example.example_text) == ("topic_home", "mn ouders doen zo raar")

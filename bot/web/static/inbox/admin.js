@@ -1,11 +1,13 @@
 /**
- * The admin view of the inbox (#beheer): review crisis detections, erase a young person's
- * conversation on request. The server enforces the admin role on every call; this view
- * only shows itself to admins. Text from the API enters the page as text nodes (app.js).
+ * The admin view of the inbox (#beheer): review crisis detections, label what the bot did not
+ * understand (nlu.js), erase a young person's conversation on request. The server enforces
+ * the admin role on every call; this view only shows itself to admins. Text from the API
+ * enters the page as text nodes (app.js).
  */
 
 import { byId, el, formatTime, parseTimestamp, setFormDisabled, str } from "./dom.js";
 import { API, errorText } from "./api.js";
+import { NluReviewView } from "./nlu.js";
 import { TEXT } from "./text.js";
 
 export class AdminView {
@@ -13,6 +15,7 @@ export class AdminView {
   constructor(api, showError) {
     this.api = api;
     this.showError = showError;
+    this.nlu = new NluReviewView(api, showError);
     byId("ib-erase-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.erase();
@@ -22,7 +25,7 @@ export class AdminView {
   async open() {
     byId("ib-erase-result").textContent = "";
     byId("ib-admin-title").focus();
-    await this.loadDetections();
+    await Promise.all([this.loadDetections(), this.nlu.load()]);
   }
 
   async loadDetections() {
@@ -107,6 +110,7 @@ export class AdminView {
     byId("ib-erase-id").value = "";
     byId("ib-erase-sure").checked = false;
     status.textContent = TEXT.admin.erased(id, result.data && result.data.bot_memory_cleared === true);
-    await this.loadDetections(); // its detections went with it
+    // Its detections and its messages waiting in the NLU inbox went with it.
+    await Promise.all([this.loadDetections(), this.nlu.load()]);
   }
 }
