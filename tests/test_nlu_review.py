@@ -4,7 +4,11 @@ did not understand arrives there once."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -256,6 +260,30 @@ async def test_erasure_takes_the_open_messages_and_leaves_the_anonymised_example
     async with sessions() as session:
         left = list((await session.execute(select(NluReviewItem))).scalars())
     assert [(i.id, i.example_text) for i in left] == [(kept, "wie ben je eigenlijk")]
+
+
+def export_cli(db_url: str, out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "nlu-export", "--out", str(out)],
+                          cwd=REPO_ROOT, env={**os.environ, "DATABASE_URL": db_url},
+                          capture_output=True, text=True, timeout=120)
+
+
+async def test_the_command_line_exports_the_examples_for_the_next_training(
+        gateway, sessions: sessionmaker, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, (item, _) = await seed_review_items(sessions, "jongere-4", ["ff vragen hoe laat", "qq"])
+    admin = await worker(gateway, "anna", "admin")
+    assert (await gateway.post(f"{REVIEW}/{item}/label", headers=admin,
+                               json={"intent": "ask_opening_hours"})).status == 200
+    out = tmp_path / "nlu" / "labelled.yml"
+
+    done = export_cli(db_url, out)
+
+    assert done.returncode == 0, done.stderr
+    assert "exported 1 labelled example(s)" in done.stderr
+    assert "ff vragen" not in done.stdout + done.stderr  # the count, not the content
+    examples = RasaYAMLReader().read(out).intent_examples
+    assert [(m.get("intent"), m.get("text")) for m in examples] == [
+        ("ask_opening_hours", "ff vragen hoe laat")]
 
 
 # --- Against the real Rasa -------------------------------------------------------------
