@@ -157,3 +157,40 @@ def calibrate_threshold(
         if score > best[0] + 1e-12:
             best = (score, threshold)
     return ThresholdChoice(best[1], best[0], macro_f1(y_true, as_understood(top)))
+
+
+# Candidate NLU_REVIEW_BELOW bars of the admins' NLU inbox (docs/nlu-review.md).
+REVIEW_BARS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+@dataclass(frozen=True)
+class ReviewLoad:
+    """What the NLU inbox gets at one bar: how much, and how much of it is worth a look."""
+
+    bar: float
+    flagged: float  # share of messages sent to the NLU inbox
+    wrong_among_flagged: float | None  # share of those the bot answered wrong
+    wrong_caught: float | None  # share of the wrong answers that reach the inbox
+
+
+def review_load(
+    y_true: Sequence[str],
+    deployed: Sequence[str],
+    confidence: Sequence[float],
+    bars: Sequence[float] = REVIEW_BARS,
+) -> list[ReviewLoad]:
+    """The NLU inbox's load at each bar, as the gateway fills it (bot/nlu_review/reading.py):
+    a message goes in when the bot fell back or its best intent's confidence is below the
+    bar. Wrong: the answer (nlu_fallback as out_of_scope) is not the true intent."""
+    answers = as_understood(deployed)
+    wrong = [a != t for a, t in zip(answers, y_true, strict=True)]
+    loads = []
+    for bar in bars:
+        flagged = [d == FALLBACK_INTENT or c < bar
+                   for d, c in zip(deployed, confidence, strict=True)]
+        caught = sum(w and f for w, f in zip(wrong, flagged, strict=True))
+        loads.append(ReviewLoad(
+            bar, sum(flagged) / len(flagged) if flagged else 0.0,
+            caught / sum(flagged) if any(flagged) else None,
+            caught / sum(wrong) if any(wrong) else None))
+    return loads

@@ -11,7 +11,7 @@ from bot.config import REPO_ROOT
 from scripts.eval_crisis import crisis_markdown
 from scripts.eval_scores import SystemScores, per_intent_f1
 from scripts.metrics import FALLBACK_INTENT, CrisisScores, confusion_counts
-from scripts.tables import fmt, markdown_table
+from scripts.tables import fmt, markdown_table, pct
 
 logger = logging.getLogger("broekzak.evaluate")
 
@@ -227,6 +227,31 @@ def checkpoint_lines(checkpoints: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def review_load_table(loads: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """The NLU inbox's load per NLU_REVIEW_BELOW bar (eval_cv.review_load, as reported)."""
+    header = ["NLU_REVIEW_BELOW", "to the NLU inbox", "of those answered wrong",
+              "wrong answers caught"]
+    rows = [[f"{load['bar']:.2f}", pct(load["flagged"]), pct(load["wrong_among_flagged"]),
+             pct(load["wrong_caught"])] for load in loads]
+    return header, rows
+
+
+def review_load_lines(tables: Mapping[str, str]) -> list[str]:
+    """The report's NLU inbox section, when broekzak was evaluated."""
+    if "nlu_inbox" not in tables:
+        return []
+    return [
+        "## NLU inbox load (broekzak, cross-validation folds)",
+        "",
+        "Which share of messages the admins' NLU inbox would get at each `NLU_REVIEW_BELOW` "
+        "(fallbacks always go in), how many of those the bot answered wrong, and how many of "
+        "all wrong answers reach the inbox (docs/nlu-review.md).",
+        "",
+        tables["nlu_inbox"],
+        "",
+    ]
+
+
 def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: Path) -> None:
     """Write the human-readable report (it quotes user text: reports/ is git-ignored)."""
     data = report["data"]
@@ -282,6 +307,7 @@ def write_markdown(report: Mapping[str, Any], tables: Mapping[str, str], path: P
         "",
         tables["intents"],
         "",
+        *review_load_lines(tables),
         "Charts: `per_intent_f1.png`; confusion matrices (cross-validation) "
         + ", ".join(f"`{name}`" for name in report["charts"]["confusion"])
         + ".",

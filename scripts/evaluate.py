@@ -54,7 +54,7 @@ from scripts.eval_crisis import (
     load_safety_net,
     model_view,
 )
-from scripts.eval_cv import CrossValidation, as_understood, cross_validate
+from scripts.eval_cv import CrossValidation, as_understood, cross_validate, review_load
 from scripts.eval_models import (
     ROW_MODEL,
     EvaluationError,
@@ -72,6 +72,7 @@ from scripts.eval_report import (
     package_version,
     plot_confusion,
     plot_intent_f1,
+    review_load_table,
     summary_rows,
     write_markdown,
 )
@@ -350,6 +351,11 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             "directory": args.checkpoints, "reused": checkpoints.reused,
             "trained": checkpoints.written},
     }
+    if SYSTEM_BROEKZAK in cvs:
+        # What the admins' NLU inbox would get at each NLU_REVIEW_BELOW, on the folds.
+        pooled = cvs[SYSTEM_BROEKZAK].predictions
+        report["nlu_inbox"] = [asdict(load) for load in review_load(
+            train_labels, pooled.deployed, pooled.confidence)]
     if SYSTEM_BROEKZAK in fulls:
         full = fulls[SYSTEM_BROEKZAK]
         report["crisis"] = crisis_report(args, test, hard, full, views, idiom_texts)
@@ -370,6 +376,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         "intents": markdown_table(iheader, irows),
         "guard": markdown_table(gheader, grows),
     }
+    if "nlu_inbox" in report:
+        tables["nlu_inbox"] = markdown_table(*review_load_table(report["nlu_inbox"]))
     write_markdown(report, tables, out / "evaluation.md")
 
     print()
@@ -380,6 +388,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     print(text_table(iheader, irows))
     print()
     print(text_table(gheader, grows))
+    if "nlu_inbox" in report:
+        print()
+        print(text_table(*review_load_table(report["nlu_inbox"])))
     if "crisis" in report:
         datasets = report["crisis"]["datasets"]
         print()

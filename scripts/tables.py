@@ -10,6 +10,11 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def pct(share: float | None) -> str:
+    """A share as a percentage with one decimal ("3.4%"), or "—" when there is none."""
+    return "—" if share is None else f"{100 * share:.1f}%"
+
+
 def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table: first column left-aligned, the others right-aligned."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

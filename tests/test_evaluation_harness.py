@@ -11,10 +11,13 @@ import pytest
 
 from scripts.eval_cv import (
     OUT_OF_SCOPE,
+    REVIEW_BARS,
+    ReviewLoad,
     as_understood,
     calibrate_threshold,
     cross_validate,
     fallback_behaviour,
+    review_load,
     stratified_folds,
     with_threshold,
 )
@@ -71,6 +74,23 @@ def test_calibration_finds_the_threshold_that_separates_unsure_out_of_scope_mess
     assert 0.35 < choice.threshold <= 0.5
     assert choice.macro_f1 == pytest.approx(1.0)
     assert choice.macro_f1_without < choice.macro_f1
+
+
+def test_the_nlu_inbox_load_counts_fallbacks_always_and_weak_answers_below_the_bar() -> None:
+    truth = [OUT_OF_SCOPE, "greet", "greet", "thank", "thank"]
+    deployed = [FALLBACK_INTENT, "greet", "thank", "thank", "greet"]
+    # A fallback, a sure right answer, a weak wrong one, a weak right one, a sure wrong one.
+    confidence = [0.2, 0.95, 0.45, 0.55, 0.9]
+
+    loads = review_load(truth, deployed, confidence, bars=(0.0, 0.5, 0.6))
+
+    assert loads == [
+        ReviewLoad(0.0, 0.2, 0.0, 0.0),  # only the fallback: right for an out-of-scope one
+        ReviewLoad(0.5, 0.4, 0.5, 0.5),  # + the weak wrong answer
+        ReviewLoad(0.6, 0.6, 1 / 3, 0.5),  # + the weak right one; the sure wrong one never
+    ]
+    assert review_load(["greet"], ["greet"], [0.99], bars=(0.5,)) == [
+        ReviewLoad(0.5, 0.0, None, None)]
 
 
 def test_the_guard_takes_a_crisis_behind_the_fallback_or_a_topic_but_not_below_its_bar() -> None:
@@ -191,6 +211,11 @@ def test_a_whole_run_compares_the_systems_and_writes_the_report(
     assert "kwil echt niet meer leven" not in printed.out + printed.err
     assert "## Crisis detection" in (out / "evaluation.md").read_text()
     assert "## Guard confidence" in (out / "evaluation.md").read_text()
+    # The NLU inbox's load: the higher the bar, the more goes in.
+    loads = report["nlu_inbox"]
+    assert [load["bar"] for load in loads] == list(REVIEW_BARS)
+    assert all(a["flagged"] <= b["flagged"] for a, b in pairwise(loads))
+    assert "## NLU inbox load" in (out / "evaluation.md").read_text()
 
 
 def test_an_unknown_system_is_refused(tmp_path: Path) -> None:
