@@ -166,7 +166,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     service = ConversationService(sessions, rasa, hub, delivery,
                                   record_feedback=handoffs.record_feedback, guard=guard,
                                   crisis=settings.crisis, escalate_crisis=handoffs.raise_urgent,
-                                  review=NluReview(sessions, rasa, settings.nlu_review_below))
+                                  review=NluReview(sessions, rasa, settings.nlu_review_below,
+                                                   settings.nlu_review_out_of_scope))
     webchat = WebchatChannel(service, hub, settings.max_message_chars,
                              settings.webchat_allowed_origins)
     accounts = Accounts(sessions)

@@ -164,6 +164,8 @@ class Settings:
     # Messages whose winning intent is less sure than this go to the admins' NLU inbox, with
     # those the bot did not understand at all (0: only those).
     nlu_review_below: float = 0.5
+    # Messages the bot took for out_of_scope go there too (it may not have been taught them).
+    nlu_review_out_of_scope: bool = True
 
 
 def parse_opening_hours(spec: str) -> WeeklyHours:
@@ -259,6 +261,7 @@ DEFAULTS: dict[str, str] = {
     "PLATFORM_TIMEOUT_S": "10",
     "RETENTION_DAYS": "90",
     "NLU_REVIEW_BELOW": "0.5",
+    "NLU_REVIEW_OUT_OF_SCOPE": "1",
     "REDIS_URL": "",
     "REDIS_CHANNEL": "broekzak:live",
     "ORG_NAME": "Jongerenwerk Broekzak",
@@ -357,6 +360,7 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         platform_timeout_s=_float(get, "PLATFORM_TIMEOUT_S"),
         retention_days=_retention_days(get),
         nlu_review_below=_fraction(get, "NLU_REVIEW_BELOW"),
+        nlu_review_out_of_scope=_switch(get, "NLU_REVIEW_OUT_OF_SCOPE"),
         redis_url=_redis_url(get("REDIS_URL")),
         redis_channel=get("REDIS_CHANNEL") or DEFAULTS["REDIS_CHANNEL"],
     )
@@ -389,6 +393,13 @@ def _retention_days(get: Callable[[str], str]) -> float:
     if days < 0:
         raise ConfigError("RETENTION_DAYS must be 0 (keep until erased) or more days")
     return days
+
+
+def _switch(get: Callable[[str], str], name: str) -> bool:
+    value = get(name).strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off)")
+    return value in ("1", "true", "yes", "on")
 
 
 def _fraction(get: Callable[[str], str], name: str) -> float:

@@ -178,15 +178,18 @@ def review_load(
     deployed: Sequence[str],
     confidence: Sequence[float],
     bars: Sequence[float] = REVIEW_BARS,
+    out_of_scope: bool = True,
 ) -> list[ReviewLoad]:
     """The NLU inbox's load at each bar, as the gateway fills it (bot/nlu_review/reading.py):
-    a message goes in when the bot fell back or its best intent's confidence is below the
-    bar. Wrong: the answer (nlu_fallback as out_of_scope) is not the true intent."""
+    a message goes in when the bot did not understand it (nlu_fallback, and out_of_scope
+    unless `out_of_scope` is False: NLU_REVIEW_OUT_OF_SCOPE) or its best intent's confidence
+    is below the bar. Wrong: the answer (nlu_fallback as out_of_scope) is not the true
+    intent."""
     answers = as_understood(deployed)
     wrong = [a != t for a, t in zip(answers, y_true, strict=True)]
     loads = []
     for bar in bars:
-        flagged = [d == FALLBACK_INTENT or c < bar
+        flagged = [d == FALLBACK_INTENT or (out_of_scope and d == OUT_OF_SCOPE) or c < bar
                    for d, c in zip(deployed, confidence, strict=True)]
         caught = sum(w and f for w, f in zip(wrong, flagged, strict=True))
         loads.append(ReviewLoad(

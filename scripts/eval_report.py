@@ -227,12 +227,20 @@ def checkpoint_lines(checkpoints: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
-def review_load_table(loads: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[str]]]:
-    """The NLU inbox's load per NLU_REVIEW_BELOW bar (eval_cv.review_load, as reported)."""
-    header = ["NLU_REVIEW_BELOW", "to the NLU inbox", "of those answered wrong",
-              "wrong answers caught"]
-    rows = [[f"{load['bar']:.2f}", pct(load["flagged"]), pct(load["wrong_among_flagged"]),
-             pct(load["wrong_caught"])] for load in loads]
+def review_load_table(
+    loads: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> tuple[list[str], list[list[str]]]:
+    """The NLU inbox's load per NLU_REVIEW_BELOW bar, with and without the messages the bot
+    took for out_of_scope (eval_cv.review_load, as reported)."""
+    header = ["NLU_REVIEW_BELOW", "to the inbox", "answered wrong", "wrong caught",
+              "to the inbox (no OOS)", "answered wrong (no OOS)", "wrong caught (no OOS)"]
+    rows = [
+        [f"{with_oos['bar']:.2f}",
+         *(cell for load in (with_oos, without) for cell in (
+             pct(load["flagged"]), pct(load["wrong_among_flagged"]), pct(load["wrong_caught"])))]
+        for with_oos, without in zip(loads["with_out_of_scope"], loads["without_out_of_scope"],
+                                     strict=True)
+    ]
     return header, rows
 
 
@@ -244,8 +252,9 @@ def review_load_lines(tables: Mapping[str, str]) -> list[str]:
         "## NLU inbox load (broekzak, cross-validation folds)",
         "",
         "Which share of messages the admins' NLU inbox would get at each `NLU_REVIEW_BELOW` "
-        "(fallbacks always go in), how many of those the bot answered wrong, and how many of "
-        "all wrong answers reach the inbox (docs/nlu-review.md).",
+        "(fallbacks always go in; out-of-scope answers too, unless NLU_REVIEW_OUT_OF_SCOPE=0: "
+        "the *no OOS* columns), how many of those the bot answered wrong, and how many of all "
+        "wrong answers reach the inbox (docs/nlu-review.md).",
         "",
         tables["nlu_inbox"],
         "",

@@ -354,8 +354,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if SYSTEM_BROEKZAK in cvs:
         # What the admins' NLU inbox would get at each NLU_REVIEW_BELOW, on the folds.
         pooled = cvs[SYSTEM_BROEKZAK].predictions
-        report["nlu_inbox"] = [asdict(load) for load in review_load(
-            train_labels, pooled.deployed, pooled.confidence)]
+        report["nlu_inbox"] = {
+            name: [asdict(load) for load in review_load(
+                train_labels, pooled.deployed, pooled.confidence, out_of_scope=included)]
+            for name, included in (("with_out_of_scope", True), ("without_out_of_scope", False))}
     if SYSTEM_BROEKZAK in fulls:
         full = fulls[SYSTEM_BROEKZAK]
         report["crisis"] = crisis_report(args, test, hard, full, views, idiom_texts)

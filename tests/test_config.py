@@ -58,6 +58,17 @@ def test_redis_is_off_by_default_and_its_url_is_checked() -> None:
     assert settings.redis_channel == "broekzak:live"
 
 
+def test_the_nlu_inbox_settings_take_a_confidence_and_a_switch() -> None:
+    assert settings_from_mapping({}).nlu_review_below == 0.5
+    assert settings_from_mapping({}).nlu_review_out_of_scope is True
+    assert settings_from_mapping({"NLU_REVIEW_OUT_OF_SCOPE": "0"}).nlu_review_out_of_scope is False
+    assert settings_from_mapping({}).nlu_review_out_of_scope is True
+    assert settings_from_mapping({"NLU_REVIEW_BELOW": "0.7"}).nlu_review_below == 0.7
+    for name, bad in (("NLU_REVIEW_BELOW", "1.5"), ("NLU_REVIEW_OUT_OF_SCOPE", "misschien")):
+        with pytest.raises(ConfigError, match=name):
+            settings_from_mapping({name: bad})
+
+
 def test_retention_is_90_days_by_default_0_keeps_and_negative_is_refused() -> None:
     assert settings_from_mapping({}).retention_days == 90
     assert settings_from_mapping({"RETENTION_DAYS": "0"}).retention_days == 0

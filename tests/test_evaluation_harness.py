@@ -76,19 +76,23 @@ def test_calibration_finds_the_threshold_that_separates_unsure_out_of_scope_mess
     assert choice.macro_f1_without < choice.macro_f1
 
 
-def test_the_nlu_inbox_load_counts_fallbacks_always_and_weak_answers_below_the_bar() -> None:
-    truth = [OUT_OF_SCOPE, "greet", "greet", "thank", "thank"]
-    deployed = [FALLBACK_INTENT, "greet", "thank", "thank", "greet"]
-    # A fallback, a sure right answer, a weak wrong one, a weak right one, a sure wrong one.
-    confidence = [0.2, 0.95, 0.45, 0.55, 0.9]
+def test_the_nlu_inbox_load_counts_what_was_not_understood_and_weak_answers_below_the_bar(
+) -> None:
+    truth = [OUT_OF_SCOPE, "greet", "greet", "thank", "thank", "greet"]
+    deployed = [FALLBACK_INTENT, "greet", "thank", "thank", "greet", OUT_OF_SCOPE]
+    # A fallback, a sure right answer, a weak wrong one, a weak right one, a sure wrong one,
+    # and a greeting the bot took for out of scope.
+    confidence = [0.2, 0.95, 0.45, 0.55, 0.9, 0.9]
 
     loads = review_load(truth, deployed, confidence, bars=(0.0, 0.5, 0.6))
 
     assert loads == [
-        ReviewLoad(0.0, 0.2, 0.0, 0.0),  # only the fallback: right for an out-of-scope one
-        ReviewLoad(0.5, 0.4, 0.5, 0.5),  # + the weak wrong answer
-        ReviewLoad(0.6, 0.6, 1 / 3, 0.5),  # + the weak right one; the sure wrong one never
+        ReviewLoad(0.0, 2 / 6, 1 / 2, 1 / 3),  # the not understood: fallback, out of scope
+        ReviewLoad(0.5, 3 / 6, 2 / 3, 2 / 3),  # + the weak wrong answer
+        ReviewLoad(0.6, 4 / 6, 2 / 4, 2 / 3),  # + the weak right one; the sure wrong one never
     ]
+    assert review_load(truth, deployed, confidence, bars=(0.0,), out_of_scope=False) == [
+        ReviewLoad(0.0, 1 / 6, 0.0, 0.0)]  # the fallback alone
     assert review_load(["greet"], ["greet"], [0.99], bars=(0.5,)) == [
         ReviewLoad(0.5, 0.0, None, None)]
 
@@ -212,9 +216,11 @@ def test_a_whole_run_compares_the_systems_and_writes_the_report(
     assert "## Crisis detection" in (out / "evaluation.md").read_text()
     assert "## Guard confidence" in (out / "evaluation.md").read_text()
     # The NLU inbox's load: the higher the bar, the more goes in.
-    loads = report["nlu_inbox"]
-    assert [load["bar"] for load in loads] == list(REVIEW_BARS)
+    loads = report["nlu_inbox"]["with_out_of_scope"]
+    without = report["nlu_inbox"]["without_out_of_scope"]
+    assert [load["bar"] for load in loads] == [load["bar"] for load in without] == list(REVIEW_BARS)
     assert all(a["flagged"] <= b["flagged"] for a, b in pairwise(loads))
+    assert all(a["flagged"] >= b["flagged"] for a, b in zip(loads, without, strict=True))
     assert "## NLU inbox load" in (out / "evaluation.md").read_text()
 
 

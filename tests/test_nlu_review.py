@@ -22,7 +22,13 @@ from bot.app import init_app
 from bot.config import REPO_ROOT
 from bot.nlu_review.catalogue import labelable_intents
 from bot.nlu_review.examples import ExampleRefused, clean_example, to_rasa_yaml
-from bot.nlu_review.reading import NOT_UNDERSTOOD, UNSURE, UnsureReading, unsure_reading
+from bot.nlu_review.reading import (
+    NOT_UNDERSTOOD,
+    OUTSIDE,
+    UNSURE,
+    UnsureReading,
+    unsure_reading,
+)
 from bot.nlu_review.recorder import NluReview
 from bot.privacy import Privacy
 from bot.rasa import client as rasa_client
@@ -49,6 +55,16 @@ def test_a_fallback_is_not_understood_and_the_guess_is_the_best_real_intent() ->
     assert unsure_reading(parse, 0.5) == UnsureReading(NOT_UNDERSTOOD, "topic_home", 0.22)
     # Even with review of unsure readings off.
     assert unsure_reading(parse, 0.0) == UnsureReading(NOT_UNDERSTOOD, "topic_home", 0.22)
+
+
+def test_what_the_bot_took_for_out_of_scope_is_reviewed_however_sure_it_was() -> None:
+    parse = parse_result(("out_of_scope", 0.98), ("ask_location", 0.01))
+    assert unsure_reading(parse, 0.0) == UnsureReading(OUTSIDE, "out_of_scope", 0.98)
+    # Unless the organisation turned that off (NLU_REVIEW_OUT_OF_SCOPE=0).
+    assert unsure_reading(parse, 0.5, out_of_scope=False) is None
+    weak = parse_result(("out_of_scope", 0.4), ("ask_location", 0.3))
+    assert unsure_reading(weak, 0.5, out_of_scope=False) == UnsureReading(
+        UNSURE, "out_of_scope", 0.4)
 
 
 @pytest.mark.parametrize(("confidence", "review_below", "expected"), [
@@ -296,8 +312,9 @@ async def test_what_the_bot_did_not_understand_reaches_the_nlu_inbox_not_what_it
     gibberish = "xqzv blorpt fnargh"
     async with aiohttp.ClientSession() as http:
         rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, 10)
-        reading = unsure_reading(await rasa.parse(gibberish), settings.nlu_review_below)
-    assert reading is not None  # the model is unsure of it: it must be reviewed
+        reading = unsure_reading(await rasa.parse(gibberish), settings.nlu_review_below,
+                                 settings.nlu_review_out_of_scope)
+    assert reading is not None  # the bot does not understand it: it must be reviewed
 
     await say_over_rest(client, "jongere-nlu", "hoi")
     await say_over_rest(client, "jongere-nlu", gibberish)

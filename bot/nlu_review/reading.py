@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 NOT_UNDERSTOOD = "fallback"  # the FallbackClassifier fired: the bot asked to rephrase
+OUTSIDE = "out_of_scope"  # the bot said it cannot help with this: maybe it should
 UNSURE = "unsure"  # an intent won, but with little confidence
 
 
@@ -18,12 +20,15 @@ class UnsureReading:
     confidence: float
 
 
-def unsure_reading(parse: object, review_below: float) -> UnsureReading | None:
+def unsure_reading(parse: object, review_below: float,
+                   out_of_scope: bool = True) -> UnsureReading | None:
     """The reading of a /model/parse result when it needs review, else None.
 
-    Needs review: the FallbackClassifier fired (nlu_fallback), or the winning intent's
-    confidence is below `review_below`. The guess shown to the admin is the best intent
-    other than nlu_fallback, so it can be confirmed with one click."""
+    Needs review: the FallbackClassifier fired (nlu_fallback), the bot took the message for
+    out_of_scope (gibberish, but also a question it was never taught; unless `out_of_scope`
+    is False), or the winning intent's confidence is below `review_below`. The guess shown
+    to the admin is the best intent other than nlu_fallback, so it can be confirmed with one
+    click."""
     if not isinstance(parse, dict):
         return None
     ranking = [i for i in [parse.get("intent"), *(parse.get("intent_ranking") or [])]
@@ -36,6 +41,8 @@ def unsure_reading(parse: object, review_below: float) -> UnsureReading | None:
     guess_confidence = _confidence(guess) if guess is not None else 0.0
     if top["name"] == FALLBACK_INTENT:
         return UnsureReading(NOT_UNDERSTOOD, guess_name, guess_confidence)
+    if top["name"] == OUT_OF_SCOPE_INTENT and out_of_scope:
+        return UnsureReading(OUTSIDE, guess_name, guess_confidence)
     if _confidence(top) < review_below:
         return UnsureReading(UNSURE, guess_name, guess_confidence)
     return None

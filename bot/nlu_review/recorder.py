@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 class NluReview:
     """Reads the model's parse of a young person's message and keeps it when it is unsure."""
 
-    def __init__(self, sessions: sessionmaker, rasa: RasaClient, review_below: float) -> None:
+    def __init__(self, sessions: sessionmaker, rasa: RasaClient, review_below: float,
+                 out_of_scope: bool = True) -> None:
         self._sessions = sessions
         self._rasa = rasa
         self._review_below = review_below
+        self._out_of_scope = out_of_scope
 
     async def consider(self, conversation_id: str, message_id: int, text: str) -> bool:
         """Queue the message for review when the model was unsure of it; True when queued.
@@ -29,7 +31,8 @@ class NluReview:
         Never in the way of the answer: Rasa or the database failing here only means this
         message goes unreviewed. The parse is the safety guard's, remembered by the client."""
         try:
-            reading = unsure_reading(await self._rasa.parse(text), self._review_below)
+            reading = unsure_reading(await self._rasa.parse(text), self._review_below,
+                                     self._out_of_scope)
         except RasaUnavailable:
             return False
         if reading is None:

@@ -67,7 +67,7 @@ export const TEXT = {
       labelled: "Nog geen voorbeelden.",
       ignored: "Niets genegeerd.",
     },
-    reason: { fallback: "niet begrepen", unsure: "getwijfeld" },
+    reason: { fallback: "niet begrepen", out_of_scope: "buiten onderwerp", unsure: "getwijfeld" },
     guess: "gok van de bot:",
     textLabel: "Tekst als voorbeeld",
     intentLabel: "Wat bedoelde de jongere?",
