@@ -28,6 +28,7 @@ from bot.inbox.admin_api import AdminApi
 from bot.inbox.api import WorkerApi
 from bot.inbox.nlu_api import NluReviewApi
 from bot.inbox.pages import InboxPages
+from bot.inbox.workers_api import WorkersApi
 from bot.nlu_review.catalogue import labelable_intents
 from bot.nlu_review.recorder import NluReview
 from bot.privacy import Privacy
@@ -61,6 +62,7 @@ API = web.AppKey("worker_api", WorkerApi)
 PAGES = web.AppKey("inbox_pages", InboxPages)
 ADMIN = web.AppKey("admin_api", AdminApi)
 NLU_REVIEW = web.AppKey("nlu_review_api", NluReviewApi)
+WORKERS = web.AppKey("workers_api", WorkersApi)
 OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
 WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
 TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
@@ -122,6 +124,11 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(api + "/admin/safety-detections/{id}/review",
                         lambda r: r.app[ADMIN].review(r))
     app.router.add_delete(api + "/admin/conversations/{id}", lambda r: r.app[ADMIN].erase(r))
+    workers = api + "/admin/workers"
+    app.router.add_get(workers, lambda r: r.app[WORKERS].list(r))
+    app.router.add_post(workers, lambda r: r.app[WORKERS].add(r))
+    app.router.add_post(workers + "/{id}/deactivate", lambda r: r.app[WORKERS].deactivate(r))
+    app.router.add_post(workers + "/{id}/activate", lambda r: r.app[WORKERS].activate(r))
     nlu = api + "/admin/nlu"
     app.router.add_get(nlu + "/review", lambda r: r.app[NLU_REVIEW].review(r))
     app.router.add_post(nlu + "/review/{id}/label", lambda r: r.app[NLU_REVIEW].label(r))
@@ -184,6 +191,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     privacy = Privacy(sessions, rasa)
     app[PRIVACY] = privacy
     app[ADMIN] = AdminApi(accounts, sessions, privacy)
+    app[WORKERS] = WorkersApi(accounts, handoffs)
     app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox
     _add_platform_channels(app, service, outbox, delivery, sessions, http)

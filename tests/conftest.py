@@ -52,6 +52,19 @@ async def sessions(db_url: str) -> AsyncIterator[sessionmaker]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def botless_gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
+    """The gateway on `db_url`, always open, with Rasa unreachable: a young person's message
+    is stored and answered 503; handoffs come from tests.gateway_helpers.escalate."""
+    from bot.app import init_app
+    from tests.gateway_helpers import SECRET
+
+    settings = make_settings(DATABASE_URL=db_url, HANDOFF_SECRET=SECRET,
+                             RASA_URL=f"http://127.0.0.1:{free_port()}", RASA_TIMEOUT_S="1",
+                             OPENING_HOURS="ma-zo 00:00-24:00")
+    return await aiohttp_client(init_app(settings))
+
+
 # --- Rasa SDK fixtures (tracker, dispatcher, domain) -------------------------------------
 
 

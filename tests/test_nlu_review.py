@@ -18,7 +18,6 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.app import init_app
 from bot.config import REPO_ROOT
 from bot.nlu_review.catalogue import labelable_intents
 from bot.nlu_review.examples import ExampleRefused, clean_example, to_rasa_yaml
@@ -34,7 +33,7 @@ from bot.privacy import Privacy
 from bot.rasa import client as rasa_client
 from bot.rasa.client import RasaClient
 from bot.store.models import AuditEntry, NluReviewItem, ReviewStatus
-from tests.conftest import free_port, make_settings
+from tests.conftest import free_port
 from tests.gateway_helpers import say_over_rest, worker
 from tests.nlu_review_seed import seed_review_items
 
@@ -193,11 +192,9 @@ async def test_a_message_answered_again_is_queued_once_and_rasa_down_queues_noth
 
 
 @pytest.fixture
-async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
+def gateway(botless_gateway):  # type: ignore[no-untyped-def]
     """The gateway with the bot down (the items are seeded as the recorder stores them)."""
-    settings = make_settings(DATABASE_URL=db_url, RASA_URL=f"http://127.0.0.1:{free_port()}",
-                             RASA_TIMEOUT_S="1")
-    return await aiohttp_client(init_app(settings))
+    return botless_gateway
 
 
 async def audit_actions(sessions: sessionmaker) -> list[str]:

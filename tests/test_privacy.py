@@ -35,7 +35,7 @@ from bot.store.models import (
     utcnow,
 )
 from tests.conftest import free_port, make_settings
-from tests.gateway_helpers import REST_WEBHOOK, SECRET, escalate, say_over_rest, worker
+from tests.gateway_helpers import REST_WEBHOOK, escalate, say_over_rest, worker
 from tests.privacy_seed import CONVERSATION_TABLES, rows_per_table, seed_conversation
 
 RETENTION_DAYS = 90
@@ -136,11 +136,8 @@ async def test_the_running_gateway_deletes_expired_conversations_by_itself(
 
 
 @pytest.fixture
-async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
-    settings = make_settings(DATABASE_URL=db_url, HANDOFF_SECRET=SECRET,
-                             RASA_URL=f"http://127.0.0.1:{free_port()}", RASA_TIMEOUT_S="1",
-                             OPENING_HOURS="ma-zo 00:00-24:00")
-    return await aiohttp_client(init_app(settings))
+def gateway(botless_gateway):  # type: ignore[no-untyped-def]
+    return botless_gateway
 
 
 async def conversation_of(db_url: str, sender: str) -> str | None:

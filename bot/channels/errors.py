@@ -35,3 +35,12 @@ async def read_json_object(request: web.Request) -> dict[str, object]:
         raise web.HTTPBadRequest(text='{"error": "body must be a JSON object"}',
                                  content_type="application/json")
     return data
+
+
+def int_id(request: web.Request, what: str) -> int:
+    """The request's numeric {id}; raises 404 "unknown <what>" for anything else."""
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(text=json.dumps({"error": f"unknown {what}"}),
+                               content_type="application/json") from None

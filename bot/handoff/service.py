@@ -327,8 +327,8 @@ class HandoffService:
             conversation = await session.get(Conversation, conversation_id)
             assert conversation is not None
             if to_worker:
-                target = (await session.execute(
-                    select(Worker).where(Worker.name == to_worker))).scalar_one_or_none()
+                target = (await session.execute(select(Worker).where(
+                    Worker.name == to_worker, Worker.active.is_(True)))).scalar_one_or_none()
                 if target is None:
                     raise HandoffError(404, f"no worker named '{to_worker}'")
                 handoff.worker_id = target.id
@@ -344,6 +344,27 @@ class HandoffService:
                                    conversation_id=conversation_id))
         await self._push_update(conversation_id)
         return {"transferred": True}
+
+    async def release_all(self, worker_id: int, by: Worker) -> list[str]:
+        """Put every conversation a worker holds back in the queue (their account was
+        deactivated: nobody may be left waiting on someone who left); the conversation ids.
+        The young person hears from whoever claims it next, as after any claim."""
+        async with self._sessions() as session, session.begin():
+            held = list((await session.execute(select(Handoff).where(
+                Handoff.worker_id == worker_id,
+                Handoff.status == HandoffStatus.ASSIGNED))).scalars())
+            for handoff in held:
+                handoff.worker_id = None
+                handoff.status = HandoffStatus.QUEUED
+                conversation = await session.get(Conversation, handoff.conversation_id)
+                if conversation is not None:
+                    conversation.state = ConversationState.QUEUED
+                session.add(AuditEntry(worker_id=by.id, action="release",
+                                       conversation_id=handoff.conversation_id))
+            released = [str(h.conversation_id) for h in held]
+        for conversation_id in released:
+            await self._push_update(conversation_id)
+        return released
 
     async def close(self, conversation_id: str, worker: Worker, outcome: str) -> dict[str, Any]:
         """Close the handoff and give the conversation back to the bot."""

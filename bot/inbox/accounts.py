@@ -26,6 +26,10 @@ class AccountError(ValueError):
     """An account cannot be made; the message says why."""
 
 
+class AccountExists(AccountError):
+    """The name is taken."""
+
+
 def token_hash(token: str) -> str:
     """SHA-256 of a token: what we store instead of the token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -67,14 +71,15 @@ class Accounts:
                 await session.flush()
                 worker_id = worker.id
         except IntegrityError as error:
-            raise AccountError(f"an account named '{name}' already exists") from error
+            raise AccountExists(f"an account named '{name}' already exists") from error
         return NewAccount(worker_id, name, role, token)
 
     async def by_token(self, token: str) -> Worker | None:
-        """The worker whose API token this is."""
+        """The active worker whose API token this is."""
         async with self._sessions() as session:
             return (await session.execute(select(Worker).where(
-                Worker.api_token_hash == token_hash(token)))).scalar_one_or_none()
+                Worker.api_token_hash == token_hash(token),
+                Worker.active.is_(True)))).scalar_one_or_none()
 
     async def check_password(self, name: str, password: str) -> Worker | None:
         """The worker when name and password match; same cost when the name is unknown."""
@@ -86,7 +91,7 @@ class Accounts:
             _HASHER.verify(stored or _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
-        return worker if stored else None
+        return worker if stored and worker is not None and worker.active else None
 
     async def start_session(self, worker: Worker, hours: float) -> tuple[str, str]:
         """A new login session: (cookie token, CSRF token)."""
@@ -105,7 +110,8 @@ class Accounts:
             row = (await session.execute(
                 select(Worker, WebSession)
                 .join(WebSession, WebSession.worker_id == Worker.id)
-                .where(WebSession.token_hash == token_hash(token)))).first()
+                .where(WebSession.token_hash == token_hash(token),
+                       Worker.active.is_(True)))).first()
         if row is None:
             return None
         worker, web_session = row
@@ -123,3 +129,24 @@ class Accounts:
         async with self._sessions() as session, session.begin():
             await session.execute(delete(WebSession).where(
                 WebSession.token_hash == token_hash(token)))
+
+    async def all(self) -> list[Worker]:
+        """Every account, active ones first, by name."""
+        async with self._sessions() as session:
+            return list((await session.execute(select(Worker).order_by(
+                Worker.active.desc(), Worker.name))).scalars())
+
+    async def set_active(self, worker_id: int, active: bool) -> Worker | None:
+        """(De)activate an account; None when there is none. Deactivating ends its login
+        sessions and takes it offline: its token and password stop working at once."""
+        async with self._sessions() as session, session.begin():
+            worker = await session.get(Worker, worker_id)
+            if worker is None:
+                return None
+            worker.active = active
+            worker.deactivated_at = None if active else utcnow()
+            if not active:
+                worker.online = False
+                await session.execute(delete(WebSession).where(
+                    WebSession.worker_id == worker_id))
+            return worker

@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.channels.errors import json_error, read_json_object
+from bot.channels.errors import int_id, json_error, read_json_object
 from bot.handoff.service import as_utc
 from bot.inbox.accounts import Accounts
 from bot.inbox.auth import authenticate, require_admin
@@ -50,10 +50,7 @@ class AdminApi:
         verdict = body.get("verdict")
         if verdict not in VERDICTS:
             return json_error(400, f"field 'verdict' must be one of {list(VERDICTS)}")
-        try:
-            detection_id = int(request.match_info["id"])
-        except ValueError:
-            return json_error(404, "unknown detection")
+        detection_id = int_id(request, "detection")
         async with self._sessions() as session, session.begin():
             detection = await session.get(SafetyDetection, detection_id)
             if detection is None:

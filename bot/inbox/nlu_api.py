@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.orm import sessionmaker
 
-from bot.channels.errors import json_error, read_json_object
+from bot.channels.errors import int_id, json_error, read_json_object
 from bot.inbox.accounts import Accounts
 from bot.inbox.auth import authenticate, require_admin
 from bot.nlu_review import inbox
@@ -50,7 +50,7 @@ class NluReviewApi:
                                    "(GET /api/v1/admin/nlu/review lists them)")
         if text is not None and not isinstance(text, str):
             return json_error(400, "field 'text' must be a string")
-        item_id = _item_id(request)
+        item_id = int_id(request, "item")
         try:
             async with self._sessions() as session, session.begin():
                 entry = await inbox.label(session, item_id, str(intent), text, worker.id)
@@ -64,7 +64,7 @@ class NluReviewApi:
         """Leave a message out of training (noise, half a sentence)."""
         worker, _ = await authenticate(request, self._accounts)
         require_admin(worker)
-        item_id = _item_id(request)
+        item_id = int_id(request, "item")
         try:
             async with self._sessions() as session, session.begin():
                 entry = await inbox.ignore(session, item_id, worker.id)
@@ -83,11 +83,3 @@ class NluReviewApi:
         return web.Response(text=to_rasa_yaml(examples), content_type="application/x-yaml",
                             headers={"Content-Disposition":
                                      f'attachment; filename="{EXPORT_FILE}"'})
-
-
-def _item_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text='{"error": "unknown item"}',
-                               content_type="application/json") from None

@@ -34,6 +34,10 @@ _OK = {"200": {"description": "done", "content": {"application/json": {"schema":
     "type": "object"}}}}}
 _ITEM_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
              "description": "NLU review item id"}]
+_WORKER_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
+               "description": "account id"}]
+_ACCOUNT = {"200": {"description": "the account now", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Account"}}}}}
 _REVIEW_ITEM = {"200": {"description": "the item now", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/ReviewItem"}}}}}
 
@@ -41,7 +45,8 @@ OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "broekzak worker API", "version": "1",
              "description": "Queue, claims, replies, notes, transfers and closing of handoffs; "
-                            "for admins, crisis-detection review, erasure and the NLU inbox. "
+                            "for admins, crisis-detection review, erasure, the NLU inbox and "
+                            "accounts. "
                             "Authenticate with `Authorization: Bearer <personal token>` (from "
                             "`python -m bot worker add`)."},
     "servers": [{"url": "/"}],
@@ -106,6 +111,33 @@ OPENAPI: dict[str, Any] = {
                 "schema": {"$ref": "#/components/schemas/Erased"}}}}, **_COMMON,
                 "404": _error("unknown conversation"),
                 "409": _error("in the queue or with a worker: close it first")}}},
+        "/api/v1/admin/workers": {
+            "get": {"summary": "admins: every inbox account (active ones first)",
+                    "responses": {"200": {"description": "accounts", "content": {
+                        "application/json": {"schema": {"type": "object", "properties": {
+                            "workers": {"type": "array",
+                                        "items": {"$ref": "#/components/schemas/Account"}}}}}}},
+                        **_COMMON}},
+            "post": {"summary": "admins: make an account; its personal API token is in the "
+                                "answer, and only there",
+                     "requestBody": _body("NewAccount"),
+                     "responses": {"201": {"description": "made", "content": {
+                         "application/json": {"schema": {"type": "object", "properties": {
+                             "id": {"type": "integer"}, "name": {"type": "string"},
+                             "role": {"type": "string"}, "api_token": {"type": "string"}}}}}},
+                         **_COMMON, "400": _error("bad name, role, team or weak password"),
+                         "409": _error("the name is taken")}}},
+        "/api/v1/admin/workers/{id}/deactivate": {"post": {
+            "summary": "admins: deactivate an account (someone left): its password, token and "
+                       "sessions stop working at once; conversations it held go back to the "
+                       "queue",
+            "parameters": _WORKER_ID,
+            "responses": {**_ACCOUNT, **_COMMON, "404": _error("unknown account"),
+                          "409": _error("your own account")}}},
+        "/api/v1/admin/workers/{id}/activate": {"post": {
+            "summary": "admins: let a deactivated account in again",
+            "parameters": _WORKER_ID,
+            "responses": {**_ACCOUNT, **_COMMON, "404": _error("unknown account")}}},
         "/api/v1/admin/nlu/review": {"get": {
             "summary": "admins: messages the bot did not understand or was unsure about "
                        "(newest first), the count of each status, and the intents to label with",
@@ -154,6 +186,17 @@ OPENAPI: dict[str, Any] = {
             "Close": {"type": "object", "properties": {"outcome": {"type": "string"}}},
             "Review": {"type": "object", "required": ["verdict"],
                        "properties": {"verdict": {"enum": ["true_alarm", "false_alarm"]}}},
+            "Account": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "role": {"enum": ["worker", "admin"]}, "team": {"type": ["string", "null"]},
+                "online": {"type": "boolean"}, "active": {"type": "boolean"},
+                "last_seen_at": {"type": ["string", "null"]},
+                "can_log_in": {"type": "boolean"}, "released": {"type": "integer"}}},
+            "NewAccount": {"type": "object", "required": ["name", "password"], "properties": {
+                "name": {"type": "string", "maxLength": 64},
+                "role": {"enum": ["worker", "admin"], "default": "worker"},
+                "team": {"type": "string", "maxLength": 64},
+                "password": {"type": "string", "minLength": 10}}},
             "Label": {"type": "object", "required": ["intent"], "properties": {
                 "intent": {"type": "string"}, "text": {"type": "string", "maxLength": 300}}},
             "ReviewItem": {"type": "object", "properties": {

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -131,6 +132,10 @@ class Worker(Base):
     online = Column(Boolean, nullable=False, default=False)
     last_seen_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # Deactivated (someone left): no login, no API token, no sessions. Kept, not deleted,
+    # so the audit log and old handoffs still say who it was.
+    active = Column(Boolean, nullable=False, default=True, server_default=true())
+    deactivated_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class HandoffStatus:

@@ -1,0 +1,89 @@
+"""Admin API of inbox accounts: who works here, add someone, deactivate someone who left."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.errors import int_id, json_error, read_json_object
+from bot.handoff.service import HandoffService, as_utc
+from bot.inbox.accounts import AccountError, AccountExists, Accounts
+from bot.inbox.auth import authenticate, require_admin
+from bot.store.models import Role, Worker
+
+log = logging.getLogger(__name__)
+
+
+class WorkersApi:
+    """Handlers of /api/v1/admin/workers."""
+
+    def __init__(self, accounts: Accounts, handoffs: HandoffService) -> None:
+        self._accounts = accounts
+        self._handoffs = handoffs
+
+    async def list(self, request: web.Request) -> web.Response:
+        """Every account: name, role, team, online, active."""
+        worker, _ = await authenticate(request, self._accounts)
+        require_admin(worker)
+        return web.json_response({"workers": [_worker_json(w)
+                                              for w in await self._accounts.all()]})
+
+    async def add(self, request: web.Request) -> web.Response:
+        """Make an account: {"name", "role", "team"?, "password"}; its API token, once."""
+        admin, _ = await authenticate(request, self._accounts)
+        require_admin(admin)
+        body = await read_json_object(request)
+        name, role, team, password = (body.get("name"), body.get("role", Role.WORKER),
+                                      body.get("team"), body.get("password"))
+        if not isinstance(name, str) or not isinstance(role, str):
+            return json_error(400, "fields 'name' and 'role' must be strings")
+        if not isinstance(password, str):
+            return json_error(400, "field 'password' must be a string (the inbox login)")
+        if team is not None and (not isinstance(team, str) or len(team) > 64):
+            return json_error(400, "field 'team' must be a string of at most 64 characters")
+        team_name = team.strip() if isinstance(team, str) else ""
+        try:
+            account = await self._accounts.add(name, role, password, team_name or None)
+        except AccountExists as error:
+            return json_error(409, str(error))
+        except AccountError as error:
+            return json_error(400, str(error))
+        log.info("admin %d made account %d (%s)", admin.id, account.worker_id, account.role)
+        return web.json_response({"id": account.worker_id, "name": account.name,
+                                  "role": account.role, "api_token": account.api_token},
+                                 status=201)
+
+    async def deactivate(self, request: web.Request) -> web.Response:
+        """Deactivate an account at once; the conversations it held go back to the queue."""
+        admin, _ = await authenticate(request, self._accounts)
+        require_admin(admin)
+        worker_id = int_id(request, "account")
+        if worker_id == admin.id:
+            return json_error(409, "you cannot deactivate your own account")
+        worker = await self._accounts.set_active(worker_id, False)
+        if worker is None:
+            return json_error(404, "unknown account")
+        released = await self._handoffs.release_all(worker_id, by=admin)
+        log.info("admin %d deactivated account %d; %d conversation(s) back in the queue",
+                 admin.id, worker_id, len(released))
+        return web.json_response({**_worker_json(worker), "released": len(released)})
+
+    async def activate(self, request: web.Request) -> web.Response:
+        """Let a deactivated account log in again (with its old password and token)."""
+        admin, _ = await authenticate(request, self._accounts)
+        require_admin(admin)
+        worker = await self._accounts.set_active(int_id(request, "account"), True)
+        if worker is None:
+            return json_error(404, "unknown account")
+        log.info("admin %d activated account %d", admin.id, worker.id)
+        return web.json_response(_worker_json(worker))
+
+
+def _worker_json(worker: Worker) -> dict[str, Any]:
+    seen = as_utc(worker.last_seen_at)
+    return {"id": worker.id, "name": worker.name, "role": worker.role, "team": worker.team,
+            "online": bool(worker.online), "active": bool(worker.active),
+            "last_seen_at": seen.isoformat() if seen else None,
+            "can_log_in": worker.password_hash is not None}
