@@ -8,10 +8,12 @@ stores them, and erasure reports that the bot was unreachable.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -40,6 +42,17 @@ async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
                              RASA_TIMEOUT_S="1")
     client = await aiohttp_client(init_app(settings))
     return LiveGateway(client, settings, db_url)
+
+
+@asynccontextmanager
+async def beheer(gateway: Any) -> AsyncIterator[Page]:
+    """A desktop browser page with admin anna logged in, on Beheer."""
+    await gateway.add_worker("anna", "admin", PASSWORD)
+    async with launch_chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP)
+        await open_inbox(page, gateway, "anna")
+        await page.get_by_test_id("inbox-admin-link").click()
+        yield page
 
 
 async def verdicts(sessions: sessionmaker) -> dict[str, str | None]:
@@ -105,14 +118,10 @@ async def test_an_admin_reviews_detections_and_erases_a_conversation(
 
 async def test_an_admin_labels_what_the_bot_did_not_understand(
         gateway: Any, sessions: sessionmaker) -> None:
-    await gateway.add_worker("anna", "admin", PASSWORD)
     nlu_attack = '<img src=x onerror="alert(1)">wat is dit dan'
     _, (attack, parents, noise) = await seed_review_items(
         sessions, "jongere-nlu", [nlu_attack, "ik ben Sanne, bel 0612345678, mn ouders", "asdf"])
-    async with launch_chromium() as browser:
-        page = await browser.new_page(viewport=DESKTOP)
-        await open_inbox(page, gateway, "anna")
-        await page.get_by_test_id("inbox-admin-link").click()
+    async with beheer(gateway) as page:
         items = page.get_by_test_id("inbox-nlu-items").locator("li")
         await expect(items).to_have_count(3)
         await expect(page.get_by_test_id("inbox-nlu-open")).to_have_text("Te doen (3)")
@@ -150,3 +159,41 @@ async def test_an_admin_labels_what_the_bot_did_not_understand(
     async with sessions() as session:
         example = await session.get(NluReviewItem, parents)
     assert (example.intent, example.example_text) == ("topic_home", "mn ouders doen zo raar")
+
+
+async def test_an_admin_adds_an_account_and_deactivates_it_when_they_leave(gateway: Any) -> None:
+    async with beheer(gateway) as page:
+        accounts = page.get_by_test_id("inbox-accounts").locator("li")
+        await expect(accounts).to_have_count(1)
+        await expect(accounts.first).to_contain_text("anna (jij)")
+        await expect(accounts.first.locator("button")).to_have_count(0)  # not yourself
+
+        await page.get_by_test_id("inbox-account-name").fill("kim")
+        await page.get_by_test_id("inbox-account-team").fill("nacht")
+        await page.get_by_test_id("inbox-account-password").fill("kort")
+        await page.get_by_test_id("inbox-account-add").click()
+        result = page.get_by_test_id("inbox-account-result")
+        await expect(result).to_contain_text("Niet gemaakt")
+        await page.get_by_test_id("inbox-account-password").fill(PASSWORD)
+        await page.get_by_test_id("inbox-account-add").click()
+        await expect(result).to_contain_text("Account kim is gemaakt")
+        token = await page.get_by_test_id("inbox-account-token").text_content()
+        assert token and token.startswith("bzk_")
+        kim = page.locator('li[data-account="kim"]')
+        await expect(kim).to_contain_text("hulpverlener · team nacht · offline")
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await gateway.client.get("/api/v1/me", headers=bearer)).status == 200
+
+        await kim.get_by_test_id("inbox-account-deactivate").click()
+        await expect(kim.get_by_test_id("inbox-account-deactivate")).to_have_text(
+            "Echt kim deactiveren?")
+        assert (await gateway.client.get("/api/v1/me", headers=bearer)).status == 200
+        await kim.get_by_test_id("inbox-account-deactivate").click()
+        await expect(result).to_contain_text("kim kan niet meer inloggen")
+        await expect(kim).to_have_attribute("data-active", "false")
+        await expect(kim).to_contain_text("gedeactiveerd")
+        assert (await gateway.client.get("/api/v1/me", headers=bearer)).status == 401
+
+        await kim.get_by_test_id("inbox-account-activate").click()
+        await expect(kim).to_have_attribute("data-active", "true")
+        assert (await gateway.client.get("/api/v1/me", headers=bearer)).status == 200

@@ -1,21 +1,25 @@
 /**
  * The admin view of the inbox (#beheer): review crisis detections, label what the bot did not
- * understand (nlu.js), erase a young person's conversation on request. The server enforces
+ * understand (nlu.js), manage accounts (accounts.js), erase a young person's conversation on
+ * request. The server enforces
  * the admin role on every call; this view only shows itself to admins. Text from the API
  * enters the page as text nodes (app.js).
  */
 
 import { byId, el, formatTime, parseTimestamp, setFormDisabled, str } from "./dom.js";
 import { API, errorText } from "./api.js";
+import { AccountsView } from "./accounts.js";
 import { NluReviewView } from "./nlu.js";
 import { TEXT } from "./text.js";
 
 export class AdminView {
-  /** `api`: the inbox's Api; `showError(message)`: the page's error notice. */
-  constructor(api, showError) {
+  /** `api`: the inbox's Api; `showError(message)`: the page's error notice; `me()`: the
+   * logged-in account. */
+  constructor(api, showError, me) {
     this.api = api;
     this.showError = showError;
     this.nlu = new NluReviewView(api, showError);
+    this.accounts = new AccountsView(api, showError, me);
     byId("ib-erase-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.erase();
@@ -24,8 +28,9 @@ export class AdminView {
 
   async open() {
     byId("ib-erase-result").textContent = "";
+    byId("ib-account-result").textContent = "";
     byId("ib-admin-title").focus();
-    await Promise.all([this.loadDetections(), this.nlu.load()]);
+    await Promise.all([this.loadDetections(), this.nlu.load(), this.accounts.load()]);
   }
 
   async loadDetections() {

@@ -45,7 +45,7 @@ class InboxApp {
       transfer: (kind, target) => this.transfer(kind, target),
       close: (outcome) => this.close(outcome),
     });
-    this.admin = new AdminView(this.api, (message) => this.showError(message));
+    this.admin = new AdminView(this.api, (message) => this.showError(message), () => this.me);
     this.live = new Live({
       open: () => this.liveOpened(),
       closed: () => this.setLive("closed"),

@@ -60,6 +60,26 @@ export const TEXT = {
       ? ", ook uit het geheugen van de bot."
       : ". De bot was niet bereikbaar: zijn kopie verdwijnt als de bot opnieuw start."),
   },
+  accounts: {
+    role: { worker: "hulpverlener", admin: "beheerder" },
+    team: "team",
+    you: "(jij)",
+    online: "online",
+    offline: "offline",
+    inactive: "gedeactiveerd",
+    deactivate: "Deactiveren",
+    deactivateSure: (name) => `Echt ${name} deactiveren?`,
+    activate: "Weer toegang geven",
+    deactivated: (name, released) => `${name} kan niet meer inloggen.` + (released
+      ? ` ${released === 1 ? "Eén gesprek gaat" : `${released} gesprekken gaan`} terug naar de wachtrij.`
+      : ""),
+    activated: (name) => `${name} kan weer inloggen, met het oude wachtwoord en de oude API-sleutel.`,
+    missing: "Vul een naam en een wachtwoord in.",
+    taken: "Er is al een account met die naam.",
+    // The server's reason is English (API); the admin gets it with a Dutch lead-in.
+    refused: (reason) => `Niet gemaakt: ${reason}.`,
+    added: (name) => `Account ${name} is gemaakt. Geef het wachtwoord persoonlijk door. Persoonlijke API-sleutel (alleen nu te zien, voor koppelingen):`,
+  },
   nlu: {
     tab: { open: "Te doen", labelled: "Voorbeelden", ignored: "Genegeerd" },
     empty: {

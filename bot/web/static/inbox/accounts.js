@@ -1,0 +1,106 @@
+/**
+ * Accounts in Beheer: who can use the inbox; add someone (their personal API token is shown
+ * once); deactivate someone who left (their login and token stop at once, and the
+ * conversations they held go back to the queue). Names enter the page as text (app.js).
+ */
+
+import { byId, el, setFormDisabled, str } from "./dom.js";
+import { API, errorText } from "./api.js";
+import { TEXT } from "./text.js";
+
+const WORKERS = `${API}/admin/workers`;
+
+export class AccountsView {
+  /** `me()`: the logged-in account ({name, role}), so nobody deactivates themselves. */
+  constructor(api, showError, me) {
+    this.api = api;
+    this.showError = showError;
+    this.me = me;
+    byId("ib-account-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.add();
+    });
+  }
+
+  async load() {
+    const result = await this.api.get(WORKERS);
+    if (!result.ok || !result.data || !Array.isArray(result.data.workers)) {
+      if (result.status !== 401) this.showError(errorText(result));
+      return;
+    }
+    byId("ib-accounts").replaceChildren(...result.data.workers.map((w) => this.item(w)));
+  }
+
+  item(account) {
+    const me = this.me();
+    const own = me && str(account.name) === str(me.name);
+    const state = account.active === false ? TEXT.accounts.inactive
+      : account.online === true ? TEXT.accounts.online : TEXT.accounts.offline;
+    const details = [TEXT.accounts.role[str(account.role)] || str(account.role)];
+    if (str(account.team)) details.push(`${TEXT.accounts.team} ${str(account.team)}`);
+    details.push(state);
+    const li = el("li", { class: "ib-account", "data-account": str(account.name),
+      "data-active": String(account.active !== false) }, [
+      el("span", { class: "ib-account-name" }, [str(account.name), own ? ` ${TEXT.accounts.you}` : null]),
+      el("span", { class: "ib-account-details" }, [details.join(" · ")]),
+    ]);
+    if (!own) li.append(this.switchButton(account));
+    return li;
+  }
+
+  /** Deactivate (asked twice: it locks someone out at once) or activate. */
+  switchButton(account) {
+    const active = account.active !== false;
+    const button = el("button", { type: "button", class: active ? "ib-button ib-button--danger" : "ib-button",
+      "data-testid": active ? "inbox-account-deactivate" : "inbox-account-activate" },
+      [active ? TEXT.accounts.deactivate : TEXT.accounts.activate]);
+    button.addEventListener("click", async () => {
+      if (active && button.getAttribute("data-confirm") !== "true") {
+        button.setAttribute("data-confirm", "true");
+        button.textContent = TEXT.accounts.deactivateSure(str(account.name));
+        return;
+      }
+      button.disabled = true;
+      const verb = active ? "deactivate" : "activate";
+      const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/${verb}`, {});
+      if (!result.ok) {
+        button.disabled = false;
+        this.showError(errorText(result));
+        return;
+      }
+      const released = result.data && Number.isInteger(result.data.released) ? result.data.released : 0;
+      byId("ib-account-result").textContent = active
+        ? TEXT.accounts.deactivated(str(account.name), released)
+        : TEXT.accounts.activated(str(account.name));
+      await this.load();
+    });
+    return button;
+  }
+
+  async add() {
+    const form = byId("ib-account-form");
+    const status = byId("ib-account-result");
+    const name = byId("ib-account-name").value.trim();
+    const password = byId("ib-account-password").value;
+    if (!name || !password) {
+      status.textContent = TEXT.accounts.missing;
+      return;
+    }
+    setFormDisabled(form, true);
+    const result = await this.api.post(WORKERS, {
+      name, password, role: byId("ib-account-role").value, team: byId("ib-account-team").value.trim(),
+    });
+    setFormDisabled(form, false);
+    if (!result.ok) {
+      status.textContent = result.status === 409 ? TEXT.accounts.taken
+        : result.status === 400 && result.data && str(result.data.error)
+          ? TEXT.accounts.refused(str(result.data.error)) : errorText(result);
+      return;
+    }
+    form.reset();
+    // The token is shown here once: it is stored only as a hash.
+    status.replaceChildren(TEXT.accounts.added(str(result.data.name)), " ",
+      el("code", { "data-testid": "inbox-account-token" }, [str(result.data.api_token)]));
+    await this.load();
+  }
+}
