@@ -129,6 +129,8 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(workers, lambda r: r.app[WORKERS].add(r))
     app.router.add_post(workers + "/{id}/deactivate", lambda r: r.app[WORKERS].deactivate(r))
     app.router.add_post(workers + "/{id}/activate", lambda r: r.app[WORKERS].activate(r))
+    app.router.add_post(workers + "/{id}/password", lambda r: r.app[WORKERS].password(r))
+    app.router.add_post(workers + "/{id}/token", lambda r: r.app[WORKERS].token(r))
     nlu = api + "/admin/nlu"
     app.router.add_get(nlu + "/review", lambda r: r.app[NLU_REVIEW].review(r))
     app.router.add_post(nlu + "/review/{id}/label", lambda r: r.app[NLU_REVIEW].label(r))

@@ -197,3 +197,27 @@ async def test_an_admin_adds_an_account_and_deactivates_it_when_they_leave(gatew
         await kim.get_by_test_id("inbox-account-activate").click()
         await expect(kim).to_have_attribute("data-active", "true")
         assert (await gateway.client.get("/api/v1/me", headers=bearer)).status == 200
+
+
+async def test_an_admin_gives_a_new_password_and_a_new_api_token(gateway: Any) -> None:
+    old_token = await gateway.add_worker("kim", "worker", PASSWORD)
+    async with beheer(gateway) as page:
+        kim = page.locator('li[data-account="kim"]')
+        result = page.get_by_test_id("inbox-account-result")
+        await kim.get_by_test_id("inbox-account-password-open").click()
+        await kim.get_by_test_id("inbox-account-new-password").fill("een-nieuw-wachtwoord")
+        await kim.get_by_test_id("inbox-account-password-save").click()
+        await expect(result).to_contain_text("kim heeft een nieuw wachtwoord")
+        await expect(kim.locator("form")).to_have_count(0)
+        assert (await gateway.client.post("/inbox/login", json={
+            "name": "kim", "password": "een-nieuw-wachtwoord"})).status == 200
+
+        await kim.get_by_test_id("inbox-account-token-new").click()
+        await kim.get_by_test_id("inbox-account-token-new").click()  # asked twice
+        await expect(result).to_contain_text("Nieuwe API-sleutel van kim")
+        token = await page.get_by_test_id("inbox-account-token").text_content()
+        assert token and token.startswith("bzk_") and token != old_token
+        for bearer, status in ((old_token, 401), (token, 200)):
+            response = await gateway.client.get(
+                "/api/v1/me", headers={"Authorization": f"Bearer {bearer}"})
+            assert response.status == status

@@ -119,3 +119,40 @@ async def test_an_admin_cannot_lock_themselves_out_and_unknown_accounts_are_404(
     assert (await gateway.get("/api/v1/me", headers=admin)).status == 200
     for path in ("999/deactivate", "999/activate", "abc/deactivate"):
         assert (await gateway.post(f"{WORKERS}/{path}", headers=admin)).status == 404, path
+
+
+async def test_an_admin_gives_a_new_password_and_a_new_token(gateway) -> None:
+    admin = await worker(gateway, "anna", "admin")
+    made = await (await gateway.post(WORKERS, headers=admin, json={
+        "name": "kim", "role": "worker", "password": PASSWORD})).json()
+    old_token = {"Authorization": f"Bearer {made['api_token']}"}
+    login = await log_in(gateway, "kim")
+    cookie = login.cookies["bz_session"].value
+    gateway.session.cookie_jar.clear()
+    url = f"{WORKERS}/{made['id']}"
+
+    assert (await gateway.post(url + "/password", headers=admin,
+                               json={"password": "kort"})).status == 400
+    renewed = await gateway.post(url + "/password", headers=admin,
+                                 json={"password": "een-nieuw-wachtwoord"})
+
+    assert renewed.status == 200
+    assert (await log_in(gateway, "kim")).status == 401  # the old password
+    gateway.session.cookie_jar.clear()
+    assert (await gateway.get("/api/v1/me", cookies={"bz_session": cookie})).status == 401
+    assert (await gateway.post("/inbox/login", json={
+        "name": "kim", "password": "een-nieuw-wachtwoord"})).status == 200
+    gateway.session.cookie_jar.clear()
+    assert (await gateway.get("/api/v1/me", headers=old_token)).status == 200  # untouched
+
+    replaced = await gateway.post(url + "/token", headers=admin)
+
+    new_token = {"Authorization": f"Bearer {(await replaced.json())['api_token']}"}
+    assert (await gateway.get("/api/v1/me", headers=old_token)).status == 401
+    assert (await (await gateway.get("/api/v1/me", headers=new_token)).json())["name"] == "kim"
+    sam = await worker(gateway, "sam")
+    assert (await gateway.post(url + "/token", headers=sam)).status == 403
+    for path in ("999/password", "999/token"):
+        response = await gateway.post(f"{WORKERS}/{path}", headers=admin,
+                                      json={"password": "een-nieuw-wachtwoord"})
+        assert response.status == 404, path

@@ -45,6 +45,15 @@ class NewAccount:
     api_token: str
 
 
+def _new_token() -> str:
+    return "bzk_" + secrets.token_urlsafe(32)
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_CHARS} characters")
+
+
 class Accounts:
     """Creates accounts and checks passwords, tokens and sessions."""
 
@@ -59,9 +68,9 @@ class Accounts:
             raise AccountError(f"the name must be 1 to {NAME_MAX} characters")
         if role not in (Role.WORKER, Role.ADMIN):
             raise AccountError("the role must be 'worker' or 'admin'")
-        if password is not None and len(password) < MIN_PASSWORD_CHARS:
-            raise AccountError(f"the password must be at least {MIN_PASSWORD_CHARS} characters")
-        token = "bzk_" + secrets.token_urlsafe(32)
+        if password is not None:
+            _check_password_strength(password)
+        token = _new_token()
         worker = Worker(name=name, role=role, team=team,
                         password_hash=_HASHER.hash(password) if password else None,
                         api_token_hash=token_hash(token), online=False)
@@ -150,3 +159,26 @@ class Accounts:
                 await session.execute(delete(WebSession).where(
                     WebSession.worker_id == worker_id))
             return worker
+
+    async def set_password(self, worker_id: int, password: str) -> Worker | None:
+        """A new password (forgotten, or given away); None when there is no such account.
+        Ends the account's login sessions: whoever knew the old one is logged out."""
+        _check_password_strength(password)
+        async with self._sessions() as session, session.begin():
+            worker = await session.get(Worker, worker_id)
+            if worker is None:
+                return None
+            worker.password_hash = _HASHER.hash(password)
+            await session.execute(delete(WebSession).where(WebSession.worker_id == worker_id))
+            return worker
+
+    async def new_token(self, worker_id: int) -> str | None:
+        """Replace the account's API token (leaked, or a tool retired); the new one, shown
+        once, or None when there is no such account. The old one stops working at once."""
+        token = _new_token()
+        async with self._sessions() as session, session.begin():
+            worker = await session.get(Worker, worker_id)
+            if worker is None:
+                return None
+            worker.api_token_hash = token_hash(token)
+        return token

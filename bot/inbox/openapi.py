@@ -138,6 +138,19 @@ OPENAPI: dict[str, Any] = {
             "summary": "admins: let a deactivated account in again",
             "parameters": _WORKER_ID,
             "responses": {**_ACCOUNT, **_COMMON, "404": _error("unknown account")}}},
+        "/api/v1/admin/workers/{id}/password": {"post": {
+            "summary": "admins: give an account a new password; its login sessions end",
+            "parameters": _WORKER_ID, "requestBody": _body("Password"),
+            "responses": {**_ACCOUNT, **_COMMON, "400": _error("weak password"),
+                          "404": _error("unknown account")}}},
+        "/api/v1/admin/workers/{id}/token": {"post": {
+            "summary": "admins: replace an account's API token; the new one is in the "
+                       "answer, and only there; the old one stops working",
+            "parameters": _WORKER_ID,
+            "responses": {"200": {"description": "the new token", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "api_token": {"type": "string"}}}}}},
+                **_COMMON, "404": _error("unknown account")}}},
         "/api/v1/admin/nlu/review": {"get": {
             "summary": "admins: messages the bot did not understand or was unsure about "
                        "(newest first), the count of each status, and the intents to label with",
@@ -196,6 +209,8 @@ OPENAPI: dict[str, Any] = {
                 "name": {"type": "string", "maxLength": 64},
                 "role": {"enum": ["worker", "admin"], "default": "worker"},
                 "team": {"type": "string", "maxLength": 64},
+                "password": {"type": "string", "minLength": 10}}},
+            "Password": {"type": "object", "required": ["password"], "properties": {
                 "password": {"type": "string", "minLength": 10}}},
             "Label": {"type": "object", "required": ["intent"], "properties": {
                 "intent": {"type": "string"}, "text": {"type": "string", "maxLength": 300}}},

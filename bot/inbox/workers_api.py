@@ -70,6 +70,34 @@ class WorkersApi:
                  admin.id, worker_id, len(released))
         return web.json_response({**_worker_json(worker), "released": len(released)})
 
+    async def password(self, request: web.Request) -> web.Response:
+        """Give an account a new password: {"password": ...}; its sessions end."""
+        admin, _ = await authenticate(request, self._accounts)
+        require_admin(admin)
+        body = await read_json_object(request)
+        password = body.get("password")
+        if not isinstance(password, str):
+            return json_error(400, "field 'password' must be a string")
+        try:
+            worker = await self._accounts.set_password(int_id(request, "account"), password)
+        except AccountError as error:
+            return json_error(400, str(error))
+        if worker is None:
+            return json_error(404, "unknown account")
+        log.info("admin %d set a new password for account %d", admin.id, worker.id)
+        return web.json_response(_worker_json(worker))
+
+    async def token(self, request: web.Request) -> web.Response:
+        """Replace an account's API token; the new one is in the answer, and only there."""
+        admin, _ = await authenticate(request, self._accounts)
+        require_admin(admin)
+        worker_id = int_id(request, "account")
+        token = await self._accounts.new_token(worker_id)
+        if token is None:
+            return json_error(404, "unknown account")
+        log.info("admin %d replaced the API token of account %d", admin.id, worker_id)
+        return web.json_response({"id": worker_id, "api_token": token})
+
     async def activate(self, request: web.Request) -> web.Response:
         """Let a deactivated account log in again (with its old password and token)."""
         admin, _ = await authenticate(request, self._accounts)

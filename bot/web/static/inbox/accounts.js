@@ -1,7 +1,8 @@
 /**
  * Accounts in Beheer: who can use the inbox; add someone (their personal API token is shown
- * once); deactivate someone who left (their login and token stop at once, and the
- * conversations they held go back to the queue). Names enter the page as text (app.js).
+ * once); give a new password or API token; deactivate someone who left (their login and
+ * token stop at once, and the conversations they held go back to the queue). Names enter
+ * the page as text (app.js).
  */
 
 import { byId, el, setFormDisabled, str } from "./dom.js";
@@ -44,8 +45,76 @@ export class AccountsView {
       el("span", { class: "ib-account-name" }, [str(account.name), own ? ` ${TEXT.accounts.you}` : null]),
       el("span", { class: "ib-account-details" }, [details.join(" · ")]),
     ]);
-    if (!own) li.append(this.switchButton(account));
+    if (own) return li;
+    const actions = el("div", { class: "ib-account-actions" });
+    if (account.active !== false) {
+      actions.append(this.passwordButton(li, account), this.tokenButton(account));
+    }
+    actions.append(this.switchButton(account));
+    li.append(actions);
     return li;
+  }
+
+  /** Opens a small form in the row: the new password, told to them in person. */
+  passwordButton(li, account) {
+    const button = el("button", { type: "button", class: "ib-button",
+      "data-testid": "inbox-account-password-open" }, [TEXT.accounts.newPassword]);
+    button.addEventListener("click", () => {
+      if (li.querySelector("form")) return;
+      const input = el("input", { class: "ib-input", type: "password", autocomplete: "new-password",
+        "aria-label": TEXT.accounts.newPasswordLabel(str(account.name)),
+        "data-testid": "inbox-account-new-password" });
+      const form = el("form", { class: "ib-account-password", novalidate: true }, [input,
+        el("button", { type: "submit", class: "ib-button ib-button--primary",
+          "data-testid": "inbox-account-password-save" }, [TEXT.accounts.save])]);
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        setFormDisabled(form, true);
+        const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/password`,
+          { password: input.value });
+        setFormDisabled(form, false);
+        const status = byId("ib-account-result");
+        if (!result.ok) {
+          status.textContent = result.status === 400 && result.data && str(result.data.error)
+            ? TEXT.accounts.refused(str(result.data.error)) : errorText(result);
+          return;
+        }
+        form.remove();
+        status.textContent = TEXT.accounts.passwordSet(str(account.name));
+      });
+      li.append(form);
+      input.focus();
+    });
+    return button;
+  }
+
+  /** A new API token (asked twice: tools using the old one stop working), shown once. */
+  tokenButton(account) {
+    const button = el("button", { type: "button", class: "ib-button",
+      "data-testid": "inbox-account-token-new" }, [TEXT.accounts.newToken]);
+    button.addEventListener("click", async () => {
+      if (button.getAttribute("data-confirm") !== "true") {
+        button.setAttribute("data-confirm", "true");
+        button.textContent = TEXT.accounts.newTokenSure;
+        return;
+      }
+      button.disabled = true;
+      const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/token`, {});
+      if (!result.ok) {
+        button.disabled = false;
+        this.showError(errorText(result));
+        return;
+      }
+      this.showToken(TEXT.accounts.tokenReplaced(str(account.name)), str(result.data.api_token));
+      await this.load();
+    });
+    return button;
+  }
+
+  /** The message with the token after it: shown here once, it is stored only as a hash. */
+  showToken(message, token) {
+    byId("ib-account-result").replaceChildren(message, " ",
+      el("code", { "data-testid": "inbox-account-token" }, [token]));
   }
 
   /** Deactivate (asked twice: it locks someone out at once) or activate. */
@@ -98,9 +167,7 @@ export class AccountsView {
       return;
     }
     form.reset();
-    // The token is shown here once: it is stored only as a hash.
-    status.replaceChildren(TEXT.accounts.added(str(result.data.name)), " ",
-      el("code", { "data-testid": "inbox-account-token" }, [str(result.data.api_token)]));
+    this.showToken(TEXT.accounts.added(str(result.data.name)), str(result.data.api_token));
     await this.load();
   }
 }

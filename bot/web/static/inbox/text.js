@@ -70,6 +70,13 @@ export const TEXT = {
     deactivate: "Deactiveren",
     deactivateSure: (name) => `Echt ${name} deactiveren?`,
     activate: "Weer toegang geven",
+    newPassword: "Nieuw wachtwoord",
+    newPasswordLabel: (name) => `Nieuw wachtwoord voor ${name} (minstens 10 tekens)`,
+    save: "Opslaan",
+    passwordSet: (name) => `${name} heeft een nieuw wachtwoord; wie nog ingelogd was, is uitgelogd. Geef het persoonlijk door.`,
+    newToken: "Nieuwe API-sleutel",
+    newTokenSure: "Echt? De oude sleutel stopt meteen",
+    tokenReplaced: (name) => `Nieuwe API-sleutel van ${name} (alleen nu te zien; de oude werkt niet meer):`,
     deactivated: (name, released) => `${name} kan niet meer inloggen.` + (released
       ? ` ${released === 1 ? "Eén gesprek gaat" : `${released} gesprekken gaan`} terug naar de wachtrij.`
       : ""),
