@@ -124,6 +124,7 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(api + "/admin/safety-detections/{id}/review",
                         lambda r: r.app[ADMIN].review(r))
     app.router.add_delete(api + "/admin/conversations/{id}", lambda r: r.app[ADMIN].erase(r))
+    app.router.add_get(api + "/admin/stats", lambda r: r.app[ADMIN].stats(r))
     workers = api + "/admin/workers"
     app.router.add_get(workers, lambda r: r.app[WORKERS].list(r))
     app.router.add_post(workers, lambda r: r.app[WORKERS].add(r))
@@ -192,7 +193,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[PAGES] = InboxPages(accounts, settings)
     privacy = Privacy(sessions, rasa)
     app[PRIVACY] = privacy
-    app[ADMIN] = AdminApi(accounts, sessions, privacy)
+    app[ADMIN] = AdminApi(accounts, sessions, privacy, settings.timezone)
     app[WORKERS] = WorkersApi(accounts, handoffs)
     app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox

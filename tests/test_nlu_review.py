@@ -322,3 +322,8 @@ async def test_what_the_bot_did_not_understand_reaches_the_nlu_inbox_not_what_it
     assert [(i["text"], i["reason"]) for i in listed["items"]] == [
         (gibberish, reading.reason), (gibberish, reading.reason)]  # two messages, not "hoi"
     assert listed["items"][0]["predicted_intent"] == reading.predicted_intent
+    # What the bot read in each message is noted for the admins' figures.
+    figures = await (await client.get("/api/v1/admin/stats?days=1", headers=admin)).json()
+    assert figures["totals"]["messages"] == 3
+    assert {i["intent"]: i["count"] for i in figures["top_intents"]} == {
+        "greet": 1, reading.predicted_intent: 2}

@@ -1,5 +1,5 @@
 """Admin-only API: review every crisis detection, so missed and false alarms become data;
-erase a young person's conversation on request."""
+erase a young person's conversation on request; the service's figures."""
 
 from __future__ import annotations
 
@@ -13,20 +13,40 @@ from bot.channels.errors import int_id, json_error, read_json_object
 from bot.handoff.service import as_utc
 from bot.inbox.accounts import Accounts
 from bot.inbox.auth import authenticate, require_admin
+from bot.inbox.stats import service_figures
 from bot.privacy import ConversationInUse, Privacy
-from bot.store.models import AuditEntry, Conversation, Message, SafetyDetection
+from bot.store.models import AuditEntry, Conversation, Message, SafetyDetection, utcnow
 
 VERDICTS = ("true_alarm", "false_alarm")
 PAGE = 200
+DEFAULT_DAYS = 14
+MAX_DAYS = 90
 
 
 class AdminApi:
     """Handlers of /api/v1/admin."""
 
-    def __init__(self, accounts: Accounts, sessions: sessionmaker, privacy: Privacy) -> None:
+    def __init__(self, accounts: Accounts, sessions: sessionmaker, privacy: Privacy,
+                 timezone: str) -> None:
         self._accounts = accounts
         self._sessions = sessions
         self._privacy = privacy
+        self._timezone = timezone
+
+    async def stats(self, request: web.Request) -> web.Response:
+        """Per day for the last ?days= (1–90, default 14): conversations, messages,
+        escalations and their median wait, fallback rate; top intents; feedback."""
+        worker, _ = await authenticate(request, self._accounts)
+        require_admin(worker)
+        try:
+            days = int(request.query.get("days", str(DEFAULT_DAYS)))
+        except ValueError:
+            days = 0
+        if not 1 <= days <= MAX_DAYS:
+            return json_error(400, f"'days' must be a whole number from 1 to {MAX_DAYS}")
+        async with self._sessions() as session:
+            figures = await service_figures(session, days, self._timezone, utcnow())
+        return web.json_response(figures)
 
     async def detections(self, request: web.Request) -> web.Response:
         """The latest crisis detections with the message that triggered them (audited)."""

@@ -111,6 +111,15 @@ OPENAPI: dict[str, Any] = {
                 "schema": {"$ref": "#/components/schemas/Erased"}}}}, **_COMMON,
                 "404": _error("unknown conversation"),
                 "409": _error("in the queue or with a worker: close it first")}}},
+        "/api/v1/admin/stats": {"get": {
+            "summary": "admins: how the service is doing per day (organisation's time zone): "
+                       "new conversations, messages, escalations (urgent), median wait until "
+                       "claimed, fallback rate; top intents and feedback over the period",
+            "parameters": [{"name": "days", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 90,
+                                       "default": 14}}],
+            "responses": {"200": {"description": "figures, oldest day first"}, **_COMMON,
+                          "400": _error("days out of range")}}},
         "/api/v1/admin/workers": {
             "get": {"summary": "admins: every inbox account (active ones first)",
                     "responses": {"200": {"description": "accounts", "content": {

@@ -51,3 +51,11 @@ def unsure_reading(parse: object, review_below: float,
 def _confidence(intent: dict[str, object]) -> float:
     value = intent.get("confidence")
     return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def read_intent(parse: object) -> str | None:
+    """The intent the bot answered with (nlu_fallback included), or None for no parse."""
+    if not isinstance(parse, dict) or not isinstance(parse.get("intent"), dict):
+        return None
+    name = parse["intent"].get("name")
+    return str(name)[:64] if name else None

@@ -1,4 +1,5 @@
-"""Puts the messages the bot did not understand well into the admins' NLU inbox."""
+"""Notes what the bot read in each message, and puts the messages it did not understand well
+into the admins' NLU inbox."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from bot.nlu_review.reading import unsure_reading
+from bot.nlu_review.reading import read_intent, unsure_reading
 from bot.rasa.client import RasaClient, RasaUnavailable
-from bot.store.models import NluReviewItem
+from bot.store.models import Message, NluReviewItem
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +27,23 @@ class NluReview:
         self._out_of_scope = out_of_scope
 
     async def consider(self, conversation_id: str, message_id: int, text: str) -> bool:
-        """Queue the message for review when the model was unsure of it; True when queued.
+        """Note the intent on the message, and queue it for review when the model was unsure
+        of it; True when queued.
 
         Never in the way of the answer: Rasa or the database failing here only means this
         message goes unreviewed. The parse is the safety guard's, remembered by the client."""
         try:
-            reading = unsure_reading(await self._rasa.parse(text), self._review_below,
-                                     self._out_of_scope)
+            parse = await self._rasa.parse(text)
         except RasaUnavailable:
             return False
-        if reading is None:
-            return False
+        reading = unsure_reading(parse, self._review_below, self._out_of_scope)
         try:
             async with self._sessions() as session, session.begin():
+                message = await session.get(Message, message_id)
+                if message is not None:
+                    message.intent = read_intent(parse)
+                if reading is None:
+                    return False
                 already = await session.scalar(select(NluReviewItem.id).where(
                     NluReviewItem.message_id == message_id))
                 if already is not None:
@@ -48,6 +53,6 @@ class NluReview:
                     reason=reading.reason, predicted_intent=reading.predicted_intent,
                     confidence=round(reading.confidence, 4)))
         except SQLAlchemyError as error:
-            log.warning("could not queue a message for NLU review (%s)", type(error).__name__)
+            log.warning("could not note a message's intent (%s)", type(error).__name__)
             return False
         return True

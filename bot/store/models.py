@@ -107,6 +107,9 @@ class Message(Base):
     # Inbound: until when a gateway process has taken the message to answer it (see
     # bot/store/leases.py); another process neither answers it meanwhile nor retries it.
     processing_until = Column(DateTime(timezone=True), nullable=True)
+    # Inbound free text the bot answered: the intent it read (nlu_fallback included), for
+    # the admins' figures (top intents, fallback rate). A label, not content.
+    intent = Column(String(64), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 

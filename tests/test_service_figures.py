@@ -1,0 +1,98 @@
+"""The admins' figures (GET /api/v1/admin/stats, bot/inbox/stats.py) on a real database:
+counted per local day, only the period asked, never a message's text."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from bot.store import repository
+from bot.store.models import Handoff, Priority
+from tests.gateway_helpers import worker
+
+STATS = "/api/v1/admin/stats"
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture
+def gateway(botless_gateway):  # type: ignore[no-untyped-def]
+    return botless_gateway
+
+
+def local_noon(days_ago: int) -> datetime:
+    """Noon, local time, `days_ago` days before today, in UTC (as the store writes)."""
+    today = datetime.now(ZONE).date()
+    return datetime.combine(today - timedelta(days=days_ago), time(12), ZONE).astimezone(
+        timezone.utc)
+
+
+async def seed_day(sessions: sessionmaker, user: str, at: datetime, intents: list[str | None],
+                   handoffs: list[tuple[float | None, str, str | None]]) -> None:
+    """A conversation begun at `at`: messages the bot read these intents in, and handoffs
+    (seconds until claimed or None, priority, feedback)."""
+    async with sessions() as session, session.begin():
+        conversation = await repository.get_or_create_conversation(session, "webchat", user)
+        conversation.created_at = at
+        for n, intent in enumerate(intents):
+            message, _ = await repository.add_inbound(session, conversation, str(uuid.uuid4()),
+                                                      f"bericht {n} met geheim-woord", None)
+            message.created_at = at + timedelta(minutes=n)
+            message.intent = intent
+        for wait, priority, feedback in handoffs:
+            session.add(Handoff(
+                conversation_id=conversation.id, escalation_id=str(uuid.uuid4()),
+                reason="request_human", priority=priority, status="closed", created_at=at,
+                claimed_at=at + timedelta(seconds=wait) if wait is not None else None,
+                feedback=feedback))
+
+
+async def test_the_figures_count_each_local_day_and_leave_out_older_ones(
+        gateway, sessions: sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    await seed_day(sessions, "gisteren", local_noon(1), ["greet", "nlu_fallback", None],
+                   [(240, Priority.URGENT, "goed")])
+    await seed_day(sessions, "vandaag", local_noon(0), ["greet", "topic_home"],
+                   [(60, Priority.NORMAL, None), (None, Priority.NORMAL, None)])
+    await seed_day(sessions, "lang-geleden", local_noon(20), ["ask_cost"],
+                   [(30, Priority.NORMAL, "niet_goed")])
+    admin = await worker(gateway, "anna", "admin")
+
+    response = await gateway.get(STATS, headers=admin)
+
+    assert response.status == 200
+    figures = await response.json()
+    days = figures["days"]
+    assert len(days) == 14
+    assert days[-1]["date"] == datetime.now(ZONE).date().isoformat()
+    assert date.fromisoformat(figures["from"]) == date.fromisoformat(figures["to"]) - timedelta(13)
+    yesterday, today = days[-2], days[-1]
+    assert (yesterday["conversations"], yesterday["messages"], yesterday["escalations"],
+            yesterday["urgent"], yesterday["median_wait_seconds"]) == (1, 3, 1, 1, 240)
+    assert yesterday["fallback_rate"] == 0.5  # 1 of the 2 messages the bot read
+    assert (today["conversations"], today["messages"], today["escalations"], today["urgent"],
+            today["median_wait_seconds"], today["fallback_rate"]) == (1, 2, 2, 0, 60, 0.0)
+    assert all(d["messages"] == 0 and d["fallback_rate"] is None for d in days[:-2])
+    assert figures["totals"] == {
+        "conversations": 2, "messages": 5, "escalations": 3, "urgent": 1,
+        "median_wait_seconds": 150, "fallback_rate": 0.25}
+    assert figures["top_intents"][0] == {"intent": "greet", "count": 2}
+    assert {i["intent"] for i in figures["top_intents"]} == {"greet", "nlu_fallback",
+                                                             "topic_home"}
+    assert figures["feedback"] == {"goed": 1, "gaat_wel": 0, "niet_goed": 0}
+    assert "geheim-woord" not in await response.text()
+
+    month = await (await gateway.get(STATS + "?days=30", headers=admin)).json()
+    assert month["totals"]["messages"] == 6 and month["feedback"]["niet_goed"] == 1
+
+
+async def test_the_figures_are_for_admins_and_a_bad_period_is_refused(gateway) -> None:  # type: ignore[no-untyped-def]
+    admin, sam = await worker(gateway, "anna", "admin"), await worker(gateway, "sam")
+    assert (await gateway.get(STATS, headers=sam)).status == 403
+    for days in ("0", "91", "veel", "1.5"):
+        response = await gateway.get(f"{STATS}?days={days}", headers=admin)
+        assert response.status == 400, days
+    empty = await (await gateway.get(STATS + "?days=1", headers=admin)).json()
+    assert len(empty["days"]) == 1 and empty["totals"]["median_wait_seconds"] is None
