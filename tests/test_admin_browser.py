@@ -22,11 +22,13 @@ from bot.store.models import (
     Conversation,
     HandoffStatus,
     NluReviewItem,
+    Priority,
     SafetyDetection,
     utcnow,
 )
 from tests.browser import launch_chromium
 from tests.conftest import LiveGateway, free_port, make_settings
+from tests.figures_seed import local_noon, seed_day
 from tests.inbox_page import DESKTOP, PASSWORD, log_in, open_inbox
 from tests.nlu_review_seed import seed_review_items
 from tests.privacy_seed import seed_conversation
@@ -221,3 +223,30 @@ async def test_an_admin_gives_a_new_password_and_a_new_api_token(gateway: Any) -
             response = await gateway.client.get(
                 "/api/v1/me", headers={"Authorization": f"Bearer {bearer}"})
             assert response.status == status
+
+
+async def test_an_admin_sees_how_the_service_is_doing_as_figures_and_charts(
+        gateway: Any, sessions: sessionmaker) -> None:
+    await seed_day(sessions, "gisteren", local_noon(1), ["greet", "nlu_fallback", "greet"],
+                   [(240, Priority.URGENT, "goed")])
+    await seed_day(sessions, "lang-geleden", local_noon(20), ["topic_money"], [])
+    async with beheer(gateway) as page:
+        tiles = page.get_by_test_id("inbox-stats-tiles")
+        await expect(tiles.locator('[data-stat="messages"]')).to_contain_text("3")
+        await expect(tiles.locator('[data-stat="escalations"]')).to_contain_text("waarvan 1 urgent")
+        await expect(tiles.locator('[data-stat="wait"]')).to_contain_text("4 min")
+        await expect(tiles.locator('[data-stat="fallback"]')).to_contain_text("33%")
+        stats = page.get_by_test_id("inbox-stats")
+        # One bar per day of the period, each with its value as a tooltip.
+        messages_chart = stats.locator("figure").filter(has_text="Berichten per dag")
+        await expect(messages_chart.locator("rect")).to_have_count(14)
+        assert "3" in str(await messages_chart.locator("svg").get_attribute("aria-label"))
+        intents = stats.locator("figure").filter(has_text="Waar jongeren mee komen")
+        await expect(intents.locator("li").first).to_contain_text("groet")
+        await expect(intents.locator("li").first).to_contain_text("2")
+        await expect(stats.locator("figure").filter(has_text="Hoe vonden")).to_contain_text(
+            "goed")
+
+        await page.get_by_test_id("inbox-stats-days").select_option("30")
+        await expect(tiles.locator('[data-stat="messages"]')).to_contain_text("4")
+        await expect(messages_chart.locator("rect")).to_have_count(30)

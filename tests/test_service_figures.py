@@ -3,51 +3,21 @@ counted per local day, only the period asked, never a message's text."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from bot.store import repository
-from bot.store.models import Handoff, Priority
+from bot.store.models import Priority
+from tests.figures_seed import ZONE, local_noon, seed_day
 from tests.gateway_helpers import worker
 
 STATS = "/api/v1/admin/stats"
-ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 @pytest.fixture
 def gateway(botless_gateway):  # type: ignore[no-untyped-def]
     return botless_gateway
-
-
-def local_noon(days_ago: int) -> datetime:
-    """Noon, local time, `days_ago` days before today, in UTC (as the store writes)."""
-    today = datetime.now(ZONE).date()
-    return datetime.combine(today - timedelta(days=days_ago), time(12), ZONE).astimezone(
-        timezone.utc)
-
-
-async def seed_day(sessions: sessionmaker, user: str, at: datetime, intents: list[str | None],
-                   handoffs: list[tuple[float | None, str, str | None]]) -> None:
-    """A conversation begun at `at`: messages the bot read these intents in, and handoffs
-    (seconds until claimed or None, priority, feedback)."""
-    async with sessions() as session, session.begin():
-        conversation = await repository.get_or_create_conversation(session, "webchat", user)
-        conversation.created_at = at
-        for n, intent in enumerate(intents):
-            message, _ = await repository.add_inbound(session, conversation, str(uuid.uuid4()),
-                                                      f"bericht {n} met geheim-woord", None)
-            message.created_at = at + timedelta(minutes=n)
-            message.intent = intent
-        for wait, priority, feedback in handoffs:
-            session.add(Handoff(
-                conversation_id=conversation.id, escalation_id=str(uuid.uuid4()),
-                reason="request_human", priority=priority, status="closed", created_at=at,
-                claimed_at=at + timedelta(seconds=wait) if wait is not None else None,
-                feedback=feedback))
 
 
 async def test_the_figures_count_each_local_day_and_leave_out_older_ones(

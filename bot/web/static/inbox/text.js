@@ -60,6 +60,23 @@ export const TEXT = {
       ? ", ook uit het geheugen van de bot."
       : ". De bot was niet bereikbaar: zijn kopie verdwijnt als de bot opnieuw start."),
   },
+  stats: {
+    conversations: "nieuwe gesprekken",
+    messages: "berichten van jongeren",
+    escalations: "overdrachten",
+    urgent: (n) => `waarvan ${n} urgent`,
+    wait: "wachttijd (mediaan)",
+    fallback: "niet begrepen",
+    messagesPerDay: "Berichten per dag",
+    escalationsPerDay: "Overdrachten per dag",
+    waitPerDay: "Wachttijd tot een hulpverlener (mediaan) per dag",
+    fallbackPerDay: "Niet begrepen per dag",
+    topIntents: "Waar jongeren mee komen",
+    feedback: "Hoe vonden ze het gesprek?",
+    rating: { goed: "goed", gaat_wel: "gaat wel", niet_goed: "niet goed" },
+    none: "Nog niets in deze periode.",
+    notUnderstood: "niet begrepen",
+  },
   accounts: {
     role: { worker: "hulpverlener", admin: "beheerder" },
     team: "team",
