@@ -28,7 +28,7 @@ from bot.nlu_review.reading import (
     UnsureReading,
     unsure_reading,
 )
-from bot.nlu_review.recorder import NluReview
+from bot.nlu_review.recorder import Considered, NluReview
 from bot.privacy import Privacy
 from bot.rasa import client as rasa_client
 from bot.rasa.client import RasaClient
@@ -178,10 +178,12 @@ async def test_a_message_answered_again_is_queued_once_and_rasa_down_queues_noth
     async with aiohttp.ClientSession() as http:
         down = NluReview(sessions, RasaClient(http, f"http://127.0.0.1:{free_port()}", "", 1),
                          0.5)
-        assert await down.consider(conversation_id, message_id, "hmm") is False
+        assert await down.consider(conversation_id, message_id, "hmm") == Considered(None, False)
         review = NluReview(sessions, RasaClient(http, url, "", 5), 0.5)
-        assert await review.consider(conversation_id, message_id, "hmm") is True
-        assert await review.consider(conversation_id, message_id, "hmm") is False
+        assert await review.consider(conversation_id, message_id, "hmm") == Considered(
+            "greet", True)
+        assert await review.consider(conversation_id, message_id, "hmm") == Considered(
+            "greet", False)
     async with sessions() as session:
         items = list((await session.execute(select(NluReviewItem))).scalars())
     assert [(i.message_id, i.reason, i.predicted_intent) for i in items] == [
@@ -322,8 +324,11 @@ async def test_what_the_bot_did_not_understand_reaches_the_nlu_inbox_not_what_it
     assert [(i["text"], i["reason"]) for i in listed["items"]] == [
         (gibberish, reading.reason), (gibberish, reading.reason)]  # two messages, not "hoi"
     assert listed["items"][0]["predicted_intent"] == reading.predicted_intent
-    # What the bot read in each message is noted for the admins' figures.
+    # What the bot read in each message is noted for the admins' figures; a crisis as the
+    # crisis the bot answered (it is not in the NLU inbox: it is a safety detection).
+    await say_over_rest(client, "jongere-nood", "ik wil niet meer leven")
     figures = await (await client.get("/api/v1/admin/stats?days=1", headers=admin)).json()
-    assert figures["totals"]["messages"] == 3
+    assert figures["totals"]["messages"] == 4
     assert {i["intent"]: i["count"] for i in figures["top_intents"]} == {
-        "greet": 1, reading.predicted_intent: 2}
+        "greet": 1, reading.predicted_intent: 2, "crisis_suicide_selfharm": 1}
+    assert len((await (await client.get(REVIEW, headers=admin)).json())["items"]) == 2

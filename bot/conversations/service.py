@@ -184,10 +184,12 @@ class ConversationService:
                 kind = verdict.kind
             if state != ConversationState.BOT:
                 return await self._to_worker(conversation_id, message_id, state, kind)
+            # The intent the bot answers, kept with the message for the admins' figures.
+            intent = KIND_TO_INTENT[kind] if kind is not None else None
             if self._review is not None and free_text and kind is None:
                 # What the bot half understood goes to the admins' NLU inbox (a crisis is
                 # reviewed as a safety detection instead).
-                await self._review.consider(conversation_id, message_id, text)
+                intent = (await self._review.consider(conversation_id, message_id, text)).intent
             metadata = {**(metadata or {}), "channel": channel}
             if kind is not None:
                 # The young person gets the crisis flow in this very turn, whichever signal
@@ -205,7 +207,7 @@ class ConversationService:
                     return await self._crisis_without_bot(conversation_id, message_id, kind, text)
                 await self._mark(message_id, MessageStatus.FAILED)
                 raise
-            stored = await self._store_replies(conversation_id, message_id, bot_replies)
+            stored = await self._store_replies(conversation_id, message_id, bot_replies, intent)
         for reply in stored:
             await self._delivery.deliver(conversation_id, reply)
         return Answer(conversation_id, stored)
@@ -278,7 +280,8 @@ class ConversationService:
         return stored
 
     async def _store_replies(self, conversation_id: str, message_id: int | None,
-                             bot_replies: list[BotReply]) -> list[dict[str, Any]]:
+                             bot_replies: list[BotReply],
+                             intent: str | None = None) -> list[dict[str, Any]]:
         async with self._sessions() as session, session.begin():
             message = await session.get(Message, message_id) if message_id is not None else None
             conversation = await session.get(Conversation, conversation_id)
@@ -295,6 +298,7 @@ class ConversationService:
             conversation.updated_at = utcnow()
             if message is not None:
                 message.status = MessageStatus.ANSWERED
+                message.intent = intent
             await session.flush()
             data = [repository.message_to_json(m) for m in stored]
             state = conversation.state
