@@ -3,7 +3,7 @@ counted per local day, only the period asked, never a message's text."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -66,3 +66,15 @@ async def test_the_figures_are_for_admins_and_a_bad_period_is_refused(gateway) -
         assert response.status == 400, days
     empty = await (await gateway.get(STATS + "?days=1", headers=admin)).json()
     assert len(empty["days"]) == 1 and empty["totals"]["median_wait_seconds"] is None
+
+
+async def test_a_message_just_after_local_midnight_counts_for_that_day(
+        gateway, sessions: sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    # 00:30 in Amsterdam is still the day before in UTC, as the store writes it.
+    today = datetime.now(ZONE).date()
+    just_after = datetime.combine(today, time(0, 30), ZONE).astimezone(timezone.utc)
+    assert just_after.date() < today
+    await seed_day(sessions, "nachtbraker", just_after, ["greet"], [])
+    admin = await worker(gateway, "anna", "admin")
+    figures = await (await gateway.get(STATS + "?days=1", headers=admin)).json()
+    assert figures["days"][0]["messages"] == 1 and figures["totals"]["conversations"] == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -50,13 +50,14 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-async def service_figures(session: AsyncSession, days: int, timezone: str,
+async def service_figures(session: AsyncSession, days: int, local_zone: str,
                           now: datetime) -> dict[str, object]:
     """The last `days` days up to and including today (local time), oldest first."""
-    zone = ZoneInfo(timezone)
+    zone = ZoneInfo(local_zone)
     today = now.astimezone(zone).date()
     first = today - timedelta(days=days - 1)
-    start = datetime.combine(first, datetime.min.time(), zone)
+    # In UTC, as the store writes: SQLite compares the text, whatever the zone.
+    start = datetime.combine(first, datetime.min.time(), zone).astimezone(timezone.utc)
     per_day = {first + timedelta(days=n): DayFigures(first + timedelta(days=n))
                for n in range(days)}
 
@@ -99,7 +100,7 @@ async def service_figures(session: AsyncSession, days: int, timezone: str,
                        sum(r.fallbacks for r in rows))
     totals = total.to_json()
     del totals["date"]
-    return {"from": first.isoformat(), "to": today.isoformat(), "timezone": timezone,
+    return {"from": first.isoformat(), "to": today.isoformat(), "timezone": local_zone,
             "days": [r.to_json() for r in rows], "totals": totals,
             "top_intents": [{"intent": name, "count": count}
                             for name, count in intents.most_common(TOP_INTENTS)],
