@@ -30,6 +30,10 @@ $(STAMP): requirements.in constraints.txt
 install: $(STAMP) ## create the virtual environment (Python 3.10) and install pinned packages
 
 $(MODEL): $(STAMP) $(BOT_DATA)
+	@# Keep the model this training replaces (the last 5), so an admin can go back to it.
+	@if [ -f $@ ]; then mkdir -p models/archive && \
+	  cp -p $@ models/archive/model-$$(date -u -r $@ +%Y%m%d-%H%M%S).tar.gz && \
+	  ls -t models/archive/*.tar.gz | tail -n +6 | xargs -r rm --; fi
 	$(RASA) train --fixed-model-name current --out models --quiet
 	@touch $@
 

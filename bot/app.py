@@ -26,6 +26,7 @@ from bot.handoff.webhook import handle_escalation
 from bot.inbox.accounts import Accounts
 from bot.inbox.admin_api import AdminApi
 from bot.inbox.api import WorkerApi
+from bot.inbox.models_api import ModelsApi
 from bot.inbox.nlu_api import NluReviewApi
 from bot.inbox.pages import InboxPages
 from bot.inbox.workers_api import WorkersApi
@@ -33,6 +34,7 @@ from bot.nlu_review.catalogue import labelable_intents
 from bot.nlu_review.recorder import NluReview
 from bot.privacy import Privacy
 from bot.rasa.client import RasaClient
+from bot.rasa.models import ModelFiles
 from bot.realtime import Hub
 from bot.realtime_redis import REDIS_TIMEOUT_S, RedisRelay
 from bot.safety.guard import SafetyGuard
@@ -63,6 +65,7 @@ PAGES = web.AppKey("inbox_pages", InboxPages)
 ADMIN = web.AppKey("admin_api", AdminApi)
 NLU_REVIEW = web.AppKey("nlu_review_api", NluReviewApi)
 WORKERS = web.AppKey("workers_api", WorkersApi)
+MODELS = web.AppKey("models_api", ModelsApi)
 OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
 WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
 TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
@@ -132,6 +135,8 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(workers + "/{id}/activate", lambda r: r.app[WORKERS].activate(r))
     app.router.add_post(workers + "/{id}/password", lambda r: r.app[WORKERS].password(r))
     app.router.add_post(workers + "/{id}/token", lambda r: r.app[WORKERS].token(r))
+    app.router.add_get(api + "/admin/models", lambda r: r.app[MODELS].list(r))
+    app.router.add_post(api + "/admin/models/activate", lambda r: r.app[MODELS].activate(r))
     nlu = api + "/admin/nlu"
     app.router.add_get(nlu + "/review", lambda r: r.app[NLU_REVIEW].review(r))
     app.router.add_post(nlu + "/review/{id}/label", lambda r: r.app[NLU_REVIEW].label(r))
@@ -195,6 +200,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[PRIVACY] = privacy
     app[ADMIN] = AdminApi(accounts, sessions, privacy, settings.timezone)
     app[WORKERS] = WorkersApi(accounts, handoffs)
+    app[MODELS] = ModelsApi(accounts, sessions, rasa, ModelFiles(settings.model_dir))
     app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox
     _add_platform_channels(app, service, outbox, delivery, sessions, http)

@@ -158,6 +158,7 @@ class Settings:
     # Several gateway processes share live events through Redis pub/sub (empty: one process).
     redis_url: str = ""
     redis_channel: str = "broekzak:live"
+    # Where `make train` puts models (and archive/ the ones it replaced): the admins' list.
     model_dir: Path = field(default=REPO_ROOT / "models")
     # The bot's intents an admin can give a message in the NLU inbox come from here.
     domain_file: Path = field(default=REPO_ROOT / "domain.yml")
@@ -261,6 +262,7 @@ DEFAULTS: dict[str, str] = {
     "PLATFORM_TIMEOUT_S": "10",
     "RETENTION_DAYS": "90",
     "NLU_REVIEW_BELOW": "0.5",
+    "MODEL_DIR": str(REPO_ROOT / "models"),
     "NLU_REVIEW_OUT_OF_SCOPE": "1",
     "REDIS_URL": "",
     "REDIS_CHANNEL": "broekzak:live",
@@ -360,6 +362,7 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         platform_timeout_s=_float(get, "PLATFORM_TIMEOUT_S"),
         retention_days=_retention_days(get),
         nlu_review_below=_fraction(get, "NLU_REVIEW_BELOW"),
+        model_dir=_repo_path(get("MODEL_DIR")),
         nlu_review_out_of_scope=_switch(get, "NLU_REVIEW_OUT_OF_SCOPE"),
         redis_url=_redis_url(get("REDIS_URL")),
         redis_channel=get("REDIS_CHANNEL") or DEFAULTS["REDIS_CHANNEL"],

@@ -120,6 +120,25 @@ OPENAPI: dict[str, Any] = {
                                        "default": 14}}],
             "responses": {"200": {"description": "figures, oldest day first"}, **_COMMON,
                           "400": _error("days out of range")}}},
+        "/api/v1/admin/models": {"get": {
+            "summary": "admins: the trained models on disk (MODEL_DIR and its archive/), "
+                       "newest first, and the one Rasa runs",
+            "responses": {"200": {"description": "models", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "active": {"type": ["string", "null"]},
+                    "models": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "size_mb": {"type": "number"},
+                        "trained_at": {"type": "string", "format": "date-time"},
+                        "active": {"type": "boolean"}}}}}}}}},
+                **_COMMON}}},
+        "/api/v1/admin/models/activate": {"post": {
+            "summary": "admins: have Rasa run another model (a new training, or back to an "
+                       "earlier one); the old one serves until the new one is loaded",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["model"],
+                "properties": {"model": {"type": "string"}}}}}},
+            "responses": {**_OK, **_COMMON, "400": _error("not a model in the model folder"),
+                          "503": _error("Rasa did not load it; the old one still runs")}}},
         "/api/v1/admin/workers": {
             "get": {"summary": "admins: every inbox account (active ones first)",
                     "responses": {"200": {"description": "accounts", "content": {

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +17,8 @@ import aiohttp
 # a newly activated model is soon the one that reads.
 PARSE_MEMORY_S = 30.0
 PARSE_MEMORY_SIZE = 128
+# Loading a model (unpacking, the sentence encoder, the policies) takes Rasa 10-60 s here.
+MODEL_LOAD_TIMEOUT_S = 300.0
 
 
 class RasaUnavailable(Exception):
@@ -88,19 +91,41 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False
 
-    async def is_ready(self) -> bool:
-        """True when Rasa is up and has a model loaded."""
+    async def loaded_model(self) -> str | None:
+        """The path of the model file Rasa has loaded; None when unreachable or none."""
+        data = await self._status()
+        file = data.get("model_file") if data is not None else None
+        return str(file) if file else None
+
+    async def load_model(self, path: Path, timeout_s: float = MODEL_LOAD_TIMEOUT_S) -> bool:
+        """Have Rasa load another model file (PUT /model). Rasa loads it beside the one it
+        runs and swaps when ready: no downtime. False when it could not."""
+        params = {"token": self._token} if self._token else {}
+        try:
+            async with self._session.put(
+                f"{self._base_url}/model", params=params, json={"model_file": str(path)},
+                timeout=aiohttp.ClientTimeout(total=timeout_s),
+            ) as response:
+                return response.status in (200, 204)
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
+    async def _status(self) -> dict[str, Any] | None:
         params = {"token": self._token} if self._token else {}
         try:
             async with self._session.get(
                 f"{self._base_url}/status", params=params, timeout=aiohttp.ClientTimeout(total=5)
             ) as response:
                 if response.status != 200:
-                    return False
+                    return None
                 data = await response.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError):
-            return False
-        return bool(data.get("model_file")) if isinstance(data, dict) else False
+            return None
+        return data if isinstance(data, dict) else None
+
+    async def is_ready(self) -> bool:
+        """True when Rasa is up and has a model loaded."""
+        return await self.loaded_model() is not None
 
 
 def parse_replies(data: Any) -> list[BotReply]:

@@ -18,12 +18,13 @@ export class Api {
     return this.request("GET", path);
   }
 
-  post(path, body) {
-    return this.request("POST", path, body);
+  post(path, body, timeoutMs) {
+    return this.request("POST", path, body, timeoutMs);
   }
 
-  /** Resolves to {ok, status, data}; status 0 means the server was not reached. */
-  async request(method, path, body) {
+  /** Resolves to {ok, status, data}; status 0 means the server was not reached (or did not
+   * answer within `timeoutMs`). */
+  async request(method, path, body, timeoutMs = REQUEST_TIMEOUT_MS) {
     const headers = { Accept: "application/json" };
     const init = { method, headers, credentials: "same-origin", cache: "no-store" };
     if (method !== "GET") {
@@ -33,7 +34,7 @@ export class Api {
     }
     const controller = typeof AbortController === "function" ? new AbortController() : null;
     if (controller) init.signal = controller.signal;
-    const timer = controller ? setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS) : null;
+    const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
     let response;
     try {
       response = await fetch(path, init);

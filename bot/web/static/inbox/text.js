@@ -77,6 +77,15 @@ export const TEXT = {
     none: "Nog niets in deze periode.",
     notUnderstood: "niet begrepen",
   },
+  models: {
+    trained: "getraind",
+    active: "draait nu",
+    activate: "Deze gebruiken",
+    activateSure: "Echt? Alle gesprekken gaan er meteen mee verder",
+    loading: (name) => `${name} wordt geladen; de bot blijft antwoorden met het oude model tot het klaar is…`,
+    activated: (name) => `De bot draait nu op ${name}.`,
+    failed: "De bot kon dit model niet laden; het oude draait nog.",
+  },
   accounts: {
     role: { worker: "hulpverlener", admin: "beheerder" },
     team: "team",
