@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from playwright.async_api import Page, ViewportSize, expect
+
+from tests.browser import launch_chromium
 
 PASSWORD = "wachtwoord-123"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
@@ -23,3 +27,14 @@ async def open_inbox(page: Page, gateway: Any, name: str) -> None:
     await log_in(page, name, PASSWORD)
     await expect(page.get_by_test_id("inbox-presence")).to_be_visible()
     await expect(page.locator("body[data-live=open]")).to_be_attached()
+
+
+@asynccontextmanager
+async def beheer(gateway: Any) -> AsyncIterator[Page]:
+    """A desktop browser page with admin anna logged in, on Beheer."""
+    await gateway.add_worker("anna", "admin", PASSWORD)
+    async with launch_chromium() as browser:
+        page = await browser.new_page(viewport=DESKTOP)
+        await open_inbox(page, gateway, "anna")
+        await page.get_by_test_id("inbox-admin-link").click()
+        yield page

@@ -8,12 +8,10 @@ stores them, and erasure reports that the bot was unreachable.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
@@ -29,7 +27,7 @@ from bot.store.models import (
 from tests.browser import launch_chromium
 from tests.conftest import LiveGateway, free_port, make_settings
 from tests.figures_seed import local_noon, seed_day
-from tests.inbox_page import DESKTOP, PASSWORD, log_in, open_inbox
+from tests.inbox_page import DESKTOP, PASSWORD, beheer, log_in, open_inbox
 from tests.nlu_review_seed import seed_review_items
 from tests.privacy_seed import seed_conversation
 
@@ -44,17 +42,6 @@ async def gateway(aiohttp_client, db_url):  # type: ignore[no-untyped-def]
                              RASA_TIMEOUT_S="1")
     client = await aiohttp_client(init_app(settings))
     return LiveGateway(client, settings, db_url)
-
-
-@asynccontextmanager
-async def beheer(gateway: Any) -> AsyncIterator[Page]:
-    """A desktop browser page with admin anna logged in, on Beheer."""
-    await gateway.add_worker("anna", "admin", PASSWORD)
-    async with launch_chromium() as browser:
-        page = await browser.new_page(viewport=DESKTOP)
-        await open_inbox(page, gateway, "anna")
-        await page.get_by_test_id("inbox-admin-link").click()
-        yield page
 
 
 async def verdicts(sessions: sessionmaker) -> dict[str, str | None]:

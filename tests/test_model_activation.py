@@ -14,7 +14,7 @@ from playwright.async_api import expect
 from bot.rasa.models import ModelFiles, UnknownModel
 from tests.conftest import MODEL
 from tests.gateway_helpers import say_over_rest, worker
-from tests.test_admin_browser import beheer
+from tests.inbox_page import beheer
 
 MODELS = "/api/v1/admin/models"
 # Rasa loads a model in well under a minute here; slower under a loaded CI machine.
