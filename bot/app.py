@@ -199,7 +199,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     privacy = Privacy(sessions, rasa)
     app[PRIVACY] = privacy
     app[ADMIN] = AdminApi(accounts, sessions, privacy, settings.timezone)
-    app[WORKERS] = WorkersApi(accounts, handoffs)
+    app[WORKERS] = WorkersApi(accounts, handoffs, service)
     app[MODELS] = ModelsApi(accounts, sessions, rasa, ModelFiles(settings.model_dir))
     app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox

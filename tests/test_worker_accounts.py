@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.store.models import AuditEntry, Conversation, Handoff, HandoffStatus
-from tests.gateway_helpers import REST_WEBHOOK, escalate, worker
+from tests.gateway_helpers import REST_WEBHOOK, escalate, stored_messages, worker
 
 WORKERS = "/api/v1/admin/workers"
 PASSWORD = "wachtwoord-123"
@@ -70,7 +70,7 @@ async def test_an_admin_adds_an_account_that_can_log_in_and_use_its_token(gatewa
 
 
 async def test_deactivation_locks_out_at_once_and_requeues_what_they_held(
-        gateway, sessions: sessionmaker) -> None:
+        gateway, sessions: sessionmaker, db_url: str) -> None:
     admin = await worker(gateway, "anna", "admin")
     made = await (await gateway.post(WORKERS, headers=admin, json={
         "name": "kim", "role": "worker", "password": PASSWORD})).json()
@@ -90,7 +90,9 @@ async def test_deactivation_locks_out_at_once_and_requeues_what_they_held(
     stale = await gateway.get("/api/v1/me", cookies={"bz_session": cookie})
     assert stale.status == 401
     assert (await log_in(gateway, "kim")).status == 401
-    # What kim held waits for a colleague again, who can claim it.
+    # What kim held waits for a colleague again, who can claim it; the young person is told.
+    notices = [m.text for m in await stored_messages(db_url) if m.sender == "system"]
+    assert notices[-1].startswith("Je gesprek gaat naar een collega")
     queue = await (await gateway.get("/api/v1/queue", headers=sam)).json()
     assert [(q["conversation_id"], q["status"]) for q in queue["queue"]] == [(held, "queued")]
     assert (await gateway.post(f"/api/v1/conversations/{held}/claim",

@@ -8,8 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.errors import int_id, json_error, read_json_object
+from bot.conversations.service import ConversationService
 from bot.handoff.service import HandoffService, as_utc
 from bot.inbox.accounts import AccountError, AccountExists, Accounts
+from bot.inbox.api import TRANSFERRED_NOTICE
 from bot.inbox.auth import authenticate, require_admin
 from bot.store.models import Role, Worker
 
@@ -19,9 +21,11 @@ log = logging.getLogger(__name__)
 class WorkersApi:
     """Handlers of /api/v1/admin/workers."""
 
-    def __init__(self, accounts: Accounts, handoffs: HandoffService) -> None:
+    def __init__(self, accounts: Accounts, handoffs: HandoffService,
+                 conversations: ConversationService) -> None:
         self._accounts = accounts
         self._handoffs = handoffs
+        self._conversations = conversations
 
     async def list(self, request: web.Request) -> web.Response:
         """Every account: name, role, team, online, active."""
@@ -66,6 +70,9 @@ class WorkersApi:
         if worker is None:
             return json_error(404, "unknown account")
         released = await self._handoffs.release_all(worker_id, by=admin)
+        for conversation_id in released:
+            # As after any transfer to the team: they know someone else will answer.
+            await self._conversations.send_system(conversation_id, TRANSFERRED_NOTICE)
         log.info("admin %d deactivated account %d; %d conversation(s) back in the queue",
                  admin.id, worker_id, len(released))
         return web.json_response({**_worker_json(worker), "released": len(released)})
