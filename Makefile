@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run test lint evaluate check-data validate test-stories pytest test-deps lock clean worker erase nlu-export bench telegram-webhook
+.PHONY: help install train run test lint evaluate compare check-data validate test-stories pytest test-deps lock clean worker erase nlu-export bench telegram-webhook
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ test: lint validate test-stories pytest ## everything CI runs
 
 evaluate: $(STAMP) ## compare the NLU with Rasa's default and a baseline; CHECKPOINTS=dir resumes
 	$(PY) -m scripts.evaluate $(if $(CHECKPOINTS),--checkpoints $(CHECKPOINTS))
+
+compare: $(STAMP) ## a new model against the one it replaces, on the test split: [CANDIDATE=…] [BASELINE=…]
+	$(PY) -m scripts.compare_models $(if $(CANDIDATE),--candidate $(CANDIDATE)) $(if $(BASELINE),--baseline $(BASELINE))
 
 check-data: $(STAMP) ## check training data before it goes in: FILE=data/nlu/new.yml (default: all)
 	$(PY) -m scripts.check_data $(FILE)
