@@ -33,9 +33,10 @@ class ModelsApi:
         """The models on disk, newest first, and the one Rasa runs (null when unreachable)."""
         worker, _ = await authenticate(request, self._accounts)
         require_admin(worker)
-        active = self._files.name_of(await self._rasa.loaded_model())
+        models = self._files.all()
+        active = self._files.name_of(await self._rasa.loaded_model(), models)
         return web.json_response({"active": active, "models": [
-            _model_json(m, m.name == active) for m in self._files.all()]})
+            _model_json(m, m.name == active) for m in models]})
 
     async def activate(self, request: web.Request) -> web.Response:
         """Have Rasa run another model: {"model": name from the list}. Answers when Rasa has

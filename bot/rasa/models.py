@@ -47,14 +47,17 @@ class ModelFiles:
             raise UnknownModel(f"no model '{name}' in the model folder")
         return self._describe(path)
 
-    def name_of(self, reported: str | None) -> str | None:
+    def name_of(self, reported: str | None,
+                models: list[ModelFile] | None = None) -> str | None:
         """Our name of the model Rasa says it runs. Rasa reports only the file's name, so
         this matches on that: the folder's current.tar.gz before an archived namesake (the
         archive's names carry when they were trained, so they do not repeat)."""
         if not reported:
             return None
         base = Path(reported).name
-        matches = sorted((m.name for m in self.all() if m.path.name == base),
+        # `models`: all() when the caller has just listed them (one folder scan, not two).
+        matches = sorted((m.name for m in (models if models is not None else self.all())
+                          if m.path.name == base),
                          key=lambda name: name.count("/"))
         return matches[0] if matches else None
 
