@@ -28,7 +28,7 @@ class ActionFallback(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         """First time: ask to rephrase; second time in a row: offer a human."""
         if consecutive_fallbacks(tracker) >= 2:
-            return offer_human(dispatcher, STILL_UNCLEAR)
+            return await offer_human(dispatcher, STILL_UNCLEAR)
         dispatcher.utter_message(text=REPHRASE)
         # The misunderstood message stays in the tracker: the next fallback counts it.
         return []

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.hours import opening_hours
 from actions.settings import get_settings
 from actions.texts import location_text, opening_hours_text, organisation_text
 from bot.hours import local_now
@@ -28,7 +29,7 @@ class ActionAboutOrganisation(Action):
 
 
 class ActionOpeningHours(Action):
-    """Today's and this week's hours, from configuration."""
+    """Today's and this week's hours, as the gateway reports them (Beheer → Dienst, or .env)."""
 
     def name(self) -> str:
         """Action name in domain.yml."""
@@ -38,8 +39,8 @@ class ActionOpeningHours(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         """Tell the hours."""
         settings = get_settings()
-        dispatcher.utter_message(
-            text=opening_hours_text(settings.opening_hours, local_now(settings.timezone)))
+        hours = await opening_hours(settings)
+        dispatcher.utter_message(text=opening_hours_text(hours, local_now(settings.timezone)))
         return []
 
 

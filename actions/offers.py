@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import OFFER_HUMAN, OFFER_SLOT, open_offer
 from actions.handoff import hand_over
+from actions.hours import opening_hours
 from actions.settings import get_settings
 from actions.texts import back_at_text
 from bot.hours import is_open, local_now
@@ -22,19 +23,21 @@ HELP_BUTTONS = [
 ]
 
 
-def offer_human_text() -> str:
+async def offer_human_text() -> str:
     """The offer, honest about whether someone is online now."""
     settings = get_settings()
+    hours = await opening_hours(settings)
     now = local_now(settings.timezone)
-    if is_open(settings.opening_hours, now):
+    if is_open(hours, now):
         return "Wil je hierover met een hulpverlener chatten? Dat kan gewoon hier."
     return ("Wil je hierover een bericht achterlaten voor een hulpverlener? Er is nu niemand "
-            f"online, we zijn er weer {back_at_text(settings.opening_hours, now)}.")
+            f"online, we zijn er weer {back_at_text(hours, now)}.")
 
 
-def offer_human(dispatcher: CollectingDispatcher, text: str | None = None) -> list[EventType]:
+async def offer_human(dispatcher: CollectingDispatcher,
+                      text: str | None = None) -> list[EventType]:
     """Utter the offer with Ja/Nee buttons and remember that it is open."""
-    dispatcher.utter_message(text=text or offer_human_text(), buttons=YES_NO_BUTTONS)
+    dispatcher.utter_message(text=text or await offer_human_text(), buttons=YES_NO_BUTTONS)
     return [SlotSet(OFFER_SLOT, OFFER_HUMAN)]
 
 
@@ -48,7 +51,7 @@ class ActionOfferHuman(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         """Make the offer."""
-        return offer_human(dispatcher)
+        return await offer_human(dispatcher)
 
 
 class ActionAffirm(Action):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.channels.outbox import ChannelOutboxService
@@ -29,6 +30,7 @@ from bot.inbox.api import WorkerApi
 from bot.inbox.models_api import ModelsApi
 from bot.inbox.nlu_api import NluReviewApi
 from bot.inbox.pages import InboxPages
+from bot.inbox.service_api import ServiceApi
 from bot.inbox.workers_api import WorkersApi
 from bot.nlu_review.catalogue import labelable_intents
 from bot.nlu_review.recorder import NluReview
@@ -39,6 +41,7 @@ from bot.realtime import Hub
 from bot.realtime_redis import REDIS_TIMEOUT_S, RedisRelay
 from bot.safety.guard import SafetyGuard
 from bot.safety.net import SafetyNet
+from bot.service_rules import REFRESH_INTERVAL_S, LiveSettings
 from bot.store.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,8 @@ ADMIN = web.AppKey("admin_api", AdminApi)
 NLU_REVIEW = web.AppKey("nlu_review_api", NluReviewApi)
 WORKERS = web.AppKey("workers_api", WorkersApi)
 MODELS = web.AppKey("models_api", ModelsApi)
+LIVE = web.AppKey("live_settings", LiveSettings)
+SERVICE_RULES = web.AppKey("service_api", ServiceApi)
 OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
 WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
 TELEGRAM = web.AppKey("telegram_channel", TelegramChannel)
@@ -137,6 +142,9 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(workers + "/{id}/token", lambda r: r.app[WORKERS].token(r))
     app.router.add_get(api + "/admin/models", lambda r: r.app[MODELS].list(r))
     app.router.add_post(api + "/admin/models/activate", lambda r: r.app[MODELS].activate(r))
+    app.router.add_get(api + "/admin/service", lambda r: r.app[SERVICE_RULES].get(r))
+    app.router.add_put(api + "/admin/service", lambda r: r.app[SERVICE_RULES].put(r))
+    app.router.add_get(api + "/hours", lambda r: r.app[SERVICE_RULES].hours(r))
     nlu = api + "/admin/nlu"
     app.router.add_get(nlu + "/review", lambda r: r.app[NLU_REVIEW].review(r))
     app.router.add_post(nlu + "/review/{id}/label", lambda r: r.app[NLU_REVIEW].label(r))
@@ -175,8 +183,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
     outbox = ChannelOutboxService(sessions, hub)
     delivery = Delivery(hub, sessions, outbox)
-    notifier = Notifier(sessions, settings)
-    handoffs = HandoffService(sessions, hub, notifier, settings)
+    live = LiveSettings(settings, sessions)
+    try:
+        await live.refresh()
+    except SQLAlchemyError:  # the loop reads them again; meanwhile .env's rules apply
+        log.exception("could not read the service rules at start; using .env's for now")
+    notifier = Notifier(sessions, live)
+    handoffs = HandoffService(sessions, hub, notifier, live)
     guard = SafetyGuard(SafetyNet.from_file(settings.safety_patterns_file), rasa, sessions)
     service = ConversationService(sessions, rasa, hub, delivery,
                                   record_feedback=handoffs.record_feedback, guard=guard,
@@ -203,6 +216,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[MODELS] = ModelsApi(accounts, sessions, rasa, ModelFiles(settings.model_dir))
     app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox
+    app[LIVE] = live
+    app[SERVICE_RULES] = ServiceApi(accounts, live)
     _add_platform_channels(app, service, outbox, delivery, sessions, http)
     yield
     await app[HUB].close_all()
@@ -245,10 +260,17 @@ async def _handoff_checks(app: web.Application) -> None:
     await app[HANDOFFS].renotify_unclaimed_urgent()
 
 
+async def purge_expired(app: web.Application) -> None:
+    """Delete conversations past the retention period in force now (0 days: none)."""
+    # Read at each round: an admin may change the retention period in Beheer (0: keep).
+    retention_days = app[LIVE].current.retention_days
+    if retention_days > 0:
+        await app[PRIVACY].purge_expired(retention_days)
+
+
 async def _background_loops(app: web.Application) -> AsyncIterator[None]:
     """Retry unanswered messages, send notifications, waiting notices and re-notifications;
     delete conversations past the retention period."""
-    settings = app[SETTINGS]
     tasks = [
         asyncio.create_task(_periodic("retry", RETRY_INTERVAL_S,
                                       lambda: app[SERVICE].retry_unanswered())),
@@ -257,11 +279,10 @@ async def _background_loops(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(_periodic("handoff-checks", HANDOFF_CHECK_INTERVAL_S,
                                       lambda: _handoff_checks(app))),
         asyncio.create_task(app[OUTBOX].run_forever()),
+        asyncio.create_task(_periodic("service-rules", REFRESH_INTERVAL_S, app[LIVE].refresh)),
+        asyncio.create_task(_periodic("retention", RETENTION_INTERVAL_S,
+                                      lambda: purge_expired(app))),
     ]
-    if settings.retention_days > 0:
-        tasks.append(asyncio.create_task(_periodic(
-            "retention", RETENTION_INTERVAL_S,
-            lambda: app[PRIVACY].purge_expired(settings.retention_days))))
     yield
     for task in tasks:
         task.cancel()

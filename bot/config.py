@@ -167,6 +167,10 @@ class Settings:
     nlu_review_below: float = 0.5
     # Messages the bot took for out_of_scope go there too (it may not have been taught them).
     nlu_review_out_of_scope: bool = True
+    # OPENING_HOURS and HOLIDAYS as written (opening_hours is what they mean): the admins'
+    # form in Beheer starts from them (bot/service_rules.py).
+    opening_hours_spec: str = ""
+    holidays_spec: str = ""
 
 
 def parse_opening_hours(spec: str) -> WeeklyHours:
@@ -331,6 +335,8 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         max_message_chars=_int(get, "MAX_MESSAGE_CHARS"),
         timezone=get("TIMEZONE"),
         opening_hours=parse_exceptions(get("HOLIDAYS"), parse_opening_hours(get("OPENING_HOURS"))),
+        opening_hours_spec=get("OPENING_HOURS"),
+        holidays_spec=get("HOLIDAYS"),
         organisation=Organisation(
             name=get("ORG_NAME"),
             description=get("ORG_DESCRIPTION"),

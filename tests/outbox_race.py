@@ -18,6 +18,7 @@ from bot.channels.outbox import ChannelOutboxService, Outcome
 from bot.handoff.notify import Notifier
 from bot.handoff.service import EscalationRequest, HandoffService
 from bot.realtime import Hub
+from bot.service_rules import LiveSettings
 from bot.store import repository
 from bot.store.db import create_engine, session_factory
 from bot.store.models import Notification, utcnow
@@ -83,7 +84,7 @@ async def posts_per_notification(database_url: str, notifications: int = 4,
                 session.add(Notification(url=f"http://127.0.0.1:{port}/hook",
                                          body=f'{{"n": "n{i}"}}', attempts=0,
                                          next_attempt_at=utcnow()))
-        settings = make_settings(NOTIFY_SECRET="s")
+        settings = LiveSettings(make_settings(NOTIFY_SECRET="s"))
         notifiers = [Notifier(factory, settings) for factory in sessions]
         async with aiohttp.ClientSession() as http:
             for _ in range(2):
@@ -105,8 +106,9 @@ async def handoff_checks_taken(database_url: str, processes: int = 3) -> tuple[i
         async with sessions[0]() as session, session.begin():
             conversation_id = (await repository.get_or_create_conversation(
                 session, "telegram", "waiting-user")).id
-        settings = make_settings(WAITING_NOTICE_MINUTES="0", URGENT_RENOTIFY_MINUTES="0",
-                                 OPENING_HOURS="ma-zo 00:00-24:00")
+        settings = LiveSettings(make_settings(WAITING_NOTICE_MINUTES="0",
+                                              URGENT_RENOTIFY_MINUTES="0",
+                                              OPENING_HOURS="ma-zo 00:00-24:00"))
         services = [HandoffService(factory, Hub(), Notifier(factory, settings), settings)
                     for factory in sessions]
         await services[0].escalate(EscalationRequest(

@@ -79,12 +79,22 @@ async def test_emoji_and_rtl_text_are_answered_and_stored_intact(client, db_url,
     assert (await stored_messages(db_url))[0].text == text
 
 
-async def test_opening_hours_come_from_configuration(aiohttp_client, stack, db_url) -> None:
-    client = await aiohttp_client(init_app(stack.gateway_settings(db_url)))
-    replies = await say(client, "jongere-6", "wanneer zijn jullie online")
-    text = " ".join(r["text"] for r in replies)
-    # The test stack's action server runs with OPENING_HOURS "ma-zo 00:00-24:00".
-    assert "We zijn nu online" in text and "zondag: 00:00–23:59" in text
+async def test_the_bot_tells_the_opening_hours_in_force_also_right_after_an_admin_changes_them(
+        make_live_gateway) -> None:
+    # The test stack's action server has .env's "ma-zo 00:00-24:00"; it asks the gateway.
+    gateway = await make_live_gateway(OPENING_HOURS="ma-vr 09:00-17:00")
+    first = " ".join(r["text"] for r in await say(gateway.client, "jongere-6",
+                                                   "wanneer zijn jullie online"))
+    assert "maandag: 09:00–17:00" in first and "zondag: gesloten" in first
+
+    admin = {"Authorization": f"Bearer {await gateway.add_worker('anna', 'admin')}"}
+    saved = await gateway.client.put("/api/v1/admin/service", headers=admin, json={
+        "opening_hours": "za 10:00-12:00", "holidays": "", "oncall_webhook_url": "",
+        "retention_days": 90})
+    assert saved.status == 200
+    second = " ".join(r["text"] for r in await say(gateway.client, "jongere-7",
+                                                    "wanneer zijn jullie online"))
+    assert "zaterdag: 10:00–12:00" in second and "maandag: gesloten" in second
 
 
 async def test_redeliveries_to_two_gateway_processes_are_answered_once(

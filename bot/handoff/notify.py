@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
 from bot.hours import is_open, local_now
+from bot.service_rules import LiveSettings
 from bot.signing import sign
 from bot.store.leases import claim
 from bot.store.models import Conversation, Handoff, Notification, Priority, utcnow
@@ -39,9 +40,14 @@ LEASE_S = 120
 class Notifier:
     """Writes notifications into the outbox (inside the caller's transaction) and sends them."""
 
-    def __init__(self, sessions: sessionmaker, settings: Settings) -> None:
+    def __init__(self, sessions: sessionmaker, settings: LiveSettings) -> None:
         self._sessions = sessions
-        self._settings = settings
+        self._live = settings
+
+    @property
+    def _settings(self) -> Settings:
+        # Read at each use: an admin may change the on-call webhook and the hours in Beheer.
+        return self._live.current
 
     def targets(self, priority: str) -> list[str]:
         """Where a notification about a handoff of this priority goes."""

@@ -23,6 +23,7 @@ from bot.handoff.notify import Notifier
 from bot.hours import describe_moment, is_open, local_now, next_opening
 from bot.realtime import Hub
 from bot.safety.messages import KIND_TO_INTENT
+from bot.service_rules import LiveSettings
 from bot.store import repository
 from bot.store.leases import won
 from bot.store.models import (
@@ -98,11 +99,16 @@ class HandoffService:
     """Queue, claims and worker actions; pushes live events and notifications."""
 
     def __init__(self, sessions: sessionmaker, hub: Hub, notifier: Notifier,
-                 settings: Settings) -> None:
+                 settings: LiveSettings) -> None:
         self._sessions = sessions
         self._hub = hub
         self._notifier = notifier
-        self._settings = settings
+        self._live = settings
+
+    @property
+    def _settings(self) -> Settings:
+        # Read at each use: an admin may change the opening hours in Beheer.
+        return self._live.current
 
     # --- escalation -------------------------------------------------------------------
 

@@ -40,6 +40,15 @@ _ACCOUNT = {"200": {"description": "the account now", "content": {"application/j
     "schema": {"$ref": "#/components/schemas/Account"}}}}}
 _REVIEW_ITEM = {"200": {"description": "the item now", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/ReviewItem"}}}}}
+_SERVICE_RULES = {"type": "object", "additionalProperties": False,
+                  "required": ["opening_hours", "holidays", "oncall_webhook_url",
+                               "retention_days"],
+                  "properties": {
+                      "opening_hours": {"type": "string", "examples": ["ma-vr 14:00-22:00"]},
+                      "holidays": {"type": "string",
+                                   "examples": ["2026-12-25; 2026-12-31 14:00-17:00"]},
+                      "oncall_webhook_url": {"type": "string"},
+                      "retention_days": {"type": "number", "minimum": 0, "maximum": 3650}}}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -139,6 +148,24 @@ OPENAPI: dict[str, Any] = {
                 "properties": {"model": {"type": "string"}}}}}},
             "responses": {**_OK, **_COMMON, "400": _error("not a model in the model folder"),
                           "503": _error("Rasa did not load it; the old one still runs")}}},
+        "/api/v1/admin/service": {
+            "get": {"summary": "admins: the service rules in force (opening hours, holidays, "
+                               "on-call webhook, retention in days), .env's as defaults, and "
+                               "who saved them when",
+                    "responses": {"200": {"description": "rules"}, **_COMMON}},
+            "put": {"summary": "admins: replace the four service rules; every gateway process "
+                               "uses them within 30 s",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _SERVICE_RULES}}},
+                    "responses": {"200": {"description": "rules now in force"}, **_COMMON,
+                                  "400": _error("a rule cannot be used; `field` names it, "
+                                                "nothing is saved")}}},
+        "/api/v1/hours": {"get": {
+            "summary": "the opening hours in force (public: the bot tells them to anyone)",
+            "security": [],
+            "responses": {"200": {"description": "opening_hours, holidays (OPENING_HOURS' "
+                                                 "and HOLIDAYS' notation), timezone, "
+                                                 "open_now, week (one line per day)"}}}},
         "/api/v1/admin/workers": {
             "get": {"summary": "admins: every inbox account (active ones first)",
                     "responses": {"200": {"description": "accounts", "content": {

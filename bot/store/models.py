@@ -309,3 +309,15 @@ class NluReviewItem(Base):
     labelled_by = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
     labelled_at = Column(DateTime(timezone=True), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ServiceSetting(Base):
+    """A service rule an admin set in Beheer (opening hours, holidays, on-call webhook,
+    retention): it wins over the value in .env in every gateway process (bot/service_rules.py)."""
+
+    __tablename__ = "service_settings"
+
+    name = Column(String(32), primary_key=True)
+    value = Column(Text, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_by = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
