@@ -1,6 +1,7 @@
 """The inbox's admin view (#beheer) in headless Chromium: crisis detections reviewed, a
-young person's conversation erased, and what the bot did not understand labelled, against
-the real gateway and database.
+young person's conversation erased, what the bot did not understand labelled, accounts,
+figures and the service rules (opening hours, holidays, retention), against the real
+gateway and database.
 
 Rasa is not needed: the detections, conversations and NLU inbox are stored as the gateway
 stores them, and erasure reports that the bot was unreachable.
@@ -15,13 +16,15 @@ from playwright.async_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot.app import init_app
+from bot.app import LIVE, init_app
+from bot.config import DEFAULTS
 from bot.store.models import (
     Conversation,
     HandoffStatus,
     NluReviewItem,
     Priority,
     SafetyDetection,
+    ServiceSetting,
     utcnow,
 )
 from tests.browser import launch_chromium
@@ -237,3 +240,41 @@ async def test_an_admin_sees_how_the_service_is_doing_as_figures_and_charts(
         await page.get_by_test_id("inbox-stats-days").select_option("30")
         await expect(tiles.locator('[data-stat="messages"]')).to_contain_text("4")
         await expect(messages_chart.locator("rect")).to_have_count(30)
+
+
+async def test_an_admin_sets_the_opening_hours_holidays_and_retention(
+        gateway: Any, sessions: sessionmaker) -> None:
+    async with beheer(gateway) as page:
+        hours = page.get_by_test_id("inbox-service-hours")
+        holidays = page.get_by_test_id("inbox-service-holidays")
+        result = page.get_by_test_id("inbox-service-result")
+        await expect(hours).to_have_value(DEFAULTS["OPENING_HOURS"])
+        await expect(page.get_by_test_id("inbox-service-retention")).to_have_value("90")
+        await expect(result).to_contain_text("waarden uit de configuratie")
+
+        await holidays.fill("eerste kerstdag")
+        await page.get_by_test_id("inbox-service-save").click()
+        await expect(result).to_contain_text("De feestdagen kloppen niet")
+        await expect(result).to_contain_text("Er is niets opgeslagen")
+        await expect(holidays).to_have_attribute("aria-invalid", "true")
+        await expect(holidays).to_be_focused()
+        async with sessions() as session:
+            assert (await session.execute(select(ServiceSetting))).first() is None
+
+        await holidays.fill("2026-12-25; 2026-12-31 14:00-17:00")
+        await hours.fill("ma-vr 10:00-16:00; za 12:00-14:00")
+        await page.get_by_test_id("inbox-service-oncall").fill("https://piket.example.org/spoed")
+        await page.get_by_test_id("inbox-service-retention").fill("30")
+        await page.get_by_test_id("inbox-service-save").click()
+        await expect(result).to_contain_text("Opgeslagen")
+        await expect(result).to_contain_text("Laatst gewijzigd door anna")
+        await expect(holidays).not_to_have_attribute("aria-invalid", "true")
+
+        public = await (await gateway.client.get("/api/v1/hours")).json()
+        assert public["opening_hours"] == "ma-vr 10:00-16:00; za 12:00-14:00"
+        assert public["week"][5] == "zaterdag: 12:00–14:00"
+        assert gateway.app[LIVE].current.retention_days == 30.0
+        await page.reload()
+        await expect(hours).to_have_value("ma-vr 10:00-16:00; za 12:00-14:00")
+        await expect(page.get_by_test_id("inbox-service-oncall")).to_have_value(
+            "https://piket.example.org/spoed")

@@ -1,7 +1,8 @@
 /**
  * The admin view of the inbox (#beheer): how the service is doing (stats.js), review crisis
  * detections, label what the bot did not understand (nlu.js), switch the bot's model
- * (models.js), manage accounts (accounts.js), erase a young person's conversation on
+ * (models.js), set the opening hours, on-call webhook and retention (service.js), manage
+ * accounts (accounts.js), erase a young person's conversation on
  * request. The server enforces
  * the admin role on every call; this view only shows itself to admins. Text from the API
  * enters the page as text nodes (app.js).
@@ -12,6 +13,7 @@ import { API, errorText } from "./api.js";
 import { AccountsView } from "./accounts.js";
 import { ModelsView } from "./models.js";
 import { NluReviewView } from "./nlu.js";
+import { ServiceView } from "./service.js";
 import { StatsView } from "./stats.js";
 import { TEXT } from "./text.js";
 
@@ -25,6 +27,7 @@ export class AdminView {
     this.accounts = new AccountsView(api, showError, me);
     this.stats = new StatsView(api, showError);
     this.models = new ModelsView(api, showError);
+    this.service = new ServiceView(api, showError);
     byId("ib-erase-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.erase();
@@ -37,7 +40,7 @@ export class AdminView {
     byId("ib-admin-title").focus();
     byId("ib-models-result").textContent = "";
     await Promise.all([this.stats.load(), this.loadDetections(), this.nlu.load(),
-      this.models.load(), this.accounts.load()]);
+      this.models.load(), this.service.load(), this.accounts.load()]);
   }
 
   async loadDetections() {

@@ -86,6 +86,18 @@ export const TEXT = {
     activated: (name) => `De bot draait nu op ${name}.`,
     failed: "De bot kon dit model niet laden; het oude draait nog.",
   },
+  service: {
+    saved: "Opgeslagen. De bot en de wachtrij gebruiken dit binnen een halve minuut.",
+    lastChange: (who, when) => `Laatst gewijzigd door ${who}, ${when}.`,
+    nothingSaved: "Er is niets opgeslagen.",
+    fromEnv: "Nu gelden de waarden uit de configuratie (.env).",
+    refused: {
+      opening_hours: "De openingstijden kloppen niet",
+      holidays: "De feestdagen kloppen niet",
+      oncall_webhook_url: "De webhook moet een adres zijn dat met http:// of https:// begint, of leeg",
+      retention_days: "Bewaren moet een aantal dagen zijn van 0 tot 3650",
+    },
+  },
   accounts: {
     role: { worker: "hulpverlener", admin: "beheerder" },
     team: "team",
