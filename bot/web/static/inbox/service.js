@@ -27,13 +27,18 @@ export class ServiceView {
     });
   }
 
+  /** The form stays disabled until the rules in force are shown: saving a half-loaded form
+   * would overwrite them, and a load arriving late would overwrite what was typed. */
   async load() {
+    const form = byId("ib-service-form");
+    setFormDisabled(form, true);
     const result = await this.api.get(SERVICE);
     if (!result.ok || !result.data || !result.data.rules) {
       if (result.status !== 401) this.showError(errorText(result));
       return;
     }
     this.show(result.data);
+    setFormDisabled(form, false);
     byId("ib-service-result").textContent = this.changeText(result.data);
   }
 
