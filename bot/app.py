@@ -27,6 +27,7 @@ from bot.handoff.webhook import handle_escalation
 from bot.inbox.accounts import Accounts
 from bot.inbox.admin_api import AdminApi
 from bot.inbox.api import WorkerApi
+from bot.inbox.audit_api import AuditApi
 from bot.inbox.models_api import ModelsApi
 from bot.inbox.nlu_api import NluReviewApi
 from bot.inbox.pages import InboxPages
@@ -70,6 +71,7 @@ NLU_REVIEW = web.AppKey("nlu_review_api", NluReviewApi)
 WORKERS = web.AppKey("workers_api", WorkersApi)
 MODELS = web.AppKey("models_api", ModelsApi)
 LIVE = web.AppKey("live_settings", LiveSettings)
+AUDIT = web.AppKey("audit_api", AuditApi)
 SERVICE_RULES = web.AppKey("service_api", ServiceApi)
 OUTBOX = web.AppKey("channel_outbox", ChannelOutboxService)
 WHATSAPP = web.AppKey("whatsapp_channel", WhatsAppChannel)
@@ -143,6 +145,7 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_get(api + "/admin/models", lambda r: r.app[MODELS].list(r))
     app.router.add_post(api + "/admin/models/activate", lambda r: r.app[MODELS].activate(r))
     app.router.add_get(api + "/admin/service", lambda r: r.app[SERVICE_RULES].get(r))
+    app.router.add_get(api + "/admin/audit", lambda r: r.app[AUDIT].entries(r))
     app.router.add_put(api + "/admin/service", lambda r: r.app[SERVICE_RULES].put(r))
     app.router.add_get(api + "/hours", lambda r: r.app[SERVICE_RULES].hours(r))
     nlu = api + "/admin/nlu"
@@ -212,7 +215,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     privacy = Privacy(sessions, rasa)
     app[PRIVACY] = privacy
     app[ADMIN] = AdminApi(accounts, sessions, privacy, settings.timezone)
-    app[WORKERS] = WorkersApi(accounts, handoffs, service)
+    app[WORKERS] = WorkersApi(accounts, handoffs, service, sessions)
+    app[AUDIT] = AuditApi(accounts, sessions)
     app[MODELS] = ModelsApi(accounts, sessions, rasa, ModelFiles(settings.model_dir))
     app[NLU_REVIEW] = NluReviewApi(accounts, sessions, labelable_intents(settings.domain_file))
     app[OUTBOX] = outbox

@@ -148,6 +148,21 @@ OPENAPI: dict[str, Any] = {
                 "properties": {"model": {"type": "string"}}}}}},
             "responses": {**_OK, **_COMMON, "400": _error("not a model in the model folder"),
                           "503": _error("Rasa did not load it; the old one still runs")}}},
+        "/api/v1/admin/audit": {"get": {
+            "summary": "admins: the audit log, newest first, 100 at a time: who read or "
+                       "acted on which conversation or account, and when (no message text)",
+            "parameters": [
+                {"name": "conversation", "in": "query", "required": False,
+                 "schema": {"type": "string"}, "description": "one conversation's entries"},
+                {"name": "worker", "in": "query", "required": False,
+                 "schema": {"type": "string"},
+                 "description": "an account's name: what it did and what was done to it"},
+                {"name": "before", "in": "query", "required": False,
+                 "schema": {"type": "integer"}, "description": "the next page: entries "
+                                                               "older than this id"}],
+            "responses": {"200": {"description": "entries (id, at, action, by, "
+                                                 "conversation_id, account) and more"},
+                          **_COMMON, "400": _error("a filter too long, or a bad 'before'")}}},
         "/api/v1/admin/service": {
             "get": {"summary": "admins: the service rules in force (opening hours, holidays, "
                                "on-call webhook, retention in days), .env's as defaults, and "

@@ -1,4 +1,5 @@
-"""Admin API of inbox accounts: who works here, add someone, deactivate someone who left."""
+"""Admin API of inbox accounts: who works here, add someone, deactivate someone who left.
+Every change to an account is in the audit log, naming the account."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import logging
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.orm import sessionmaker
 
 from bot.channels.errors import int_id, json_error, read_json_object
 from bot.conversations.service import ConversationService
 from bot.handoff.service import HandoffService, as_utc
 from bot.inbox.accounts import AccountError, AccountExists, Accounts
 from bot.inbox.api import TRANSFERRED_NOTICE
+from bot.inbox.audit_api import record
 from bot.inbox.auth import authenticate, require_admin
 from bot.store.models import Role, Worker
 
@@ -22,8 +25,9 @@ class WorkersApi:
     """Handlers of /api/v1/admin/workers."""
 
     def __init__(self, accounts: Accounts, handoffs: HandoffService,
-                 conversations: ConversationService) -> None:
+                 conversations: ConversationService, sessions: sessionmaker) -> None:
         self._accounts = accounts
+        self._sessions = sessions
         self._handoffs = handoffs
         self._conversations = conversations
 
@@ -54,6 +58,7 @@ class WorkersApi:
             return json_error(409, str(error))
         except AccountError as error:
             return json_error(400, str(error))
+        await record(self._sessions, admin, "add_account", account.worker_id)
         log.info("admin %d made account %d (%s)", admin.id, account.worker_id, account.role)
         return web.json_response({"id": account.worker_id, "name": account.name,
                                   "role": account.role, "api_token": account.api_token},
@@ -69,6 +74,7 @@ class WorkersApi:
         worker = await self._accounts.set_active(worker_id, False)
         if worker is None:
             return json_error(404, "unknown account")
+        await record(self._sessions, admin, "deactivate_account", worker_id)
         released = await self._handoffs.release_all(worker_id, by=admin)
         for conversation_id in released:
             # As after any transfer to the team: they know someone else will answer.
@@ -91,6 +97,7 @@ class WorkersApi:
             return json_error(400, str(error))
         if worker is None:
             return json_error(404, "unknown account")
+        await record(self._sessions, admin, "new_password", worker.id)
         log.info("admin %d set a new password for account %d", admin.id, worker.id)
         return web.json_response(_worker_json(worker))
 
@@ -102,6 +109,7 @@ class WorkersApi:
         token = await self._accounts.new_token(worker_id)
         if token is None:
             return json_error(404, "unknown account")
+        await record(self._sessions, admin, "new_api_token", worker_id)
         log.info("admin %d replaced the API token of account %d", admin.id, worker_id)
         return web.json_response({"id": worker_id, "api_token": token})
 
@@ -112,6 +120,7 @@ class WorkersApi:
         worker = await self._accounts.set_active(int_id(request, "account"), True)
         if worker is None:
             return json_error(404, "unknown account")
+        await record(self._sessions, admin, "activate_account", worker.id)
         log.info("admin %d activated account %d", admin.id, worker.id)
         return web.json_response(_worker_json(worker))
 

@@ -230,6 +230,9 @@ class AuditEntry(Base):
     worker_id = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"), nullable=True)
     action = Column(String(32), nullable=False)
     conversation_id = Column(String(36), nullable=True, index=True)
+    # The account an admin acted on (added, deactivated, new password or token).
+    target_worker_id = Column(Integer, ForeignKey("workers.id", ondelete="SET NULL"),
+                              nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
