@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.app import LIVE, init_app
 from bot.config import DEFAULTS
 from bot.store.models import (
+    AuditEntry,
     Conversation,
     HandoffStatus,
     NluReviewItem,
@@ -278,3 +279,43 @@ async def test_an_admin_sets_the_opening_hours_holidays_and_retention(
         await expect(hours).to_have_value("ma-vr 10:00-16:00; za 12:00-14:00")
         await expect(page.get_by_test_id("inbox-service-oncall")).to_have_value(
             "https://piket.example.org/spoed")
+
+
+async def test_an_admin_reads_the_audit_log_of_one_conversation_and_one_worker(
+        gateway: Any, sessions: sessionmaker) -> None:
+    sam = await gateway.add_worker("sam", "worker", PASSWORD)
+    await gateway.add_worker("kim", "worker", PASSWORD)
+    conversation = await seed_conversation(sessions, "31600000021", utcnow(),
+                                           HandoffStatus.QUEUED, text="mijn geheim")
+    assert (await gateway.client.post(f"/api/v1/conversations/{conversation}/claim", headers={
+        "Authorization": f"Bearer {sam}"})).status == 200
+    async with sessions() as session, session.begin():
+        session.add(AuditEntry(action="erase", conversation_id=ATTACK[:30]))
+    async with beheer(gateway) as page:
+        kim = page.locator('li[data-account="kim"]')
+        await kim.get_by_test_id("inbox-account-token-new").click()
+        await kim.get_by_test_id("inbox-account-token-new").click()  # asked twice
+        await expect(page.get_by_test_id("inbox-account-result")).to_contain_text(
+            "Nieuwe API-sleutel van kim")
+        log = page.get_by_test_id("inbox-audit").locator("li")
+        await expect(log.first).to_be_visible()
+        await expect(page.get_by_test_id("inbox-audit")).to_contain_text("de opdrachtregel wiste")
+        await expect(page.get_by_test_id("inbox-audit").locator("img")).to_have_count(0)
+        assert "mijn geheim" not in await page.get_by_test_id("inbox-audit").inner_html()
+
+        await page.get_by_test_id("inbox-audit-conversation").fill(conversation)
+        await page.get_by_test_id("inbox-audit-search").click()
+        # The claim, and the reading privacy_seed stores with every conversation.
+        await expect(log).to_have_count(2)
+        await expect(log.first).to_contain_text("sam pakte het gesprek op")
+        for entry in await log.all():
+            await expect(entry).to_contain_text(conversation)
+
+        await page.get_by_test_id("inbox-audit-conversation").fill("")
+        await page.get_by_test_id("inbox-audit-worker").fill("kim")
+        await page.get_by_test_id("inbox-audit-search").click()
+        await expect(log).to_have_count(1)
+        await expect(log.first).to_contain_text("anna gaf een nieuwe API-sleutel · account kim")
+        await page.get_by_test_id("inbox-audit-worker").fill("niemand")
+        await page.get_by_test_id("inbox-audit-search").click()
+        await expect(page.get_by_test_id("inbox-audit-empty")).to_be_visible()

@@ -2,8 +2,8 @@
  * The admin view of the inbox (#beheer): how the service is doing (stats.js), review crisis
  * detections, label what the bot did not understand (nlu.js), switch the bot's model
  * (models.js), set the opening hours, on-call webhook and retention (service.js), manage
- * accounts (accounts.js), erase a young person's conversation on
- * request. The server enforces
+ * accounts (accounts.js), erase a young person's conversation on request, read the
+ * audit log (audit.js). The server enforces
  * the admin role on every call; this view only shows itself to admins. Text from the API
  * enters the page as text nodes (app.js).
  */
@@ -11,6 +11,7 @@
 import { byId, el, formatTime, parseTimestamp, setFormDisabled, str } from "./dom.js";
 import { API, errorText } from "./api.js";
 import { AccountsView } from "./accounts.js";
+import { AuditView } from "./audit.js";
 import { ModelsView } from "./models.js";
 import { NluReviewView } from "./nlu.js";
 import { ServiceView } from "./service.js";
@@ -28,6 +29,7 @@ export class AdminView {
     this.stats = new StatsView(api, showError);
     this.models = new ModelsView(api, showError);
     this.service = new ServiceView(api, showError);
+    this.audit = new AuditView(api, showError);
     byId("ib-erase-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.erase();
@@ -40,7 +42,7 @@ export class AdminView {
     byId("ib-admin-title").focus();
     byId("ib-models-result").textContent = "";
     await Promise.all([this.stats.load(), this.loadDetections(), this.nlu.load(),
-      this.models.load(), this.service.load(), this.accounts.load()]);
+      this.models.load(), this.service.load(), this.accounts.load(), this.audit.load()]);
   }
 
   async loadDetections() {
