@@ -141,6 +141,7 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_post(workers + "/{id}/deactivate", lambda r: r.app[WORKERS].deactivate(r))
     app.router.add_post(workers + "/{id}/activate", lambda r: r.app[WORKERS].activate(r))
     app.router.add_post(workers + "/{id}/password", lambda r: r.app[WORKERS].password(r))
+    app.router.add_post(workers + "/{id}/role", lambda r: r.app[WORKERS].role(r))
     app.router.add_post(workers + "/{id}/token", lambda r: r.app[WORKERS].token(r))
     app.router.add_get(api + "/admin/models", lambda r: r.app[MODELS].list(r))
     app.router.add_post(api + "/admin/models/activate", lambda r: r.app[MODELS].activate(r))

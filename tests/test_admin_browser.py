@@ -319,3 +319,20 @@ async def test_an_admin_reads_the_audit_log_of_one_conversation_and_one_worker(
         await page.get_by_test_id("inbox-audit-worker").fill("niemand")
         await page.get_by_test_id("inbox-audit-search").click()
         await expect(page.get_by_test_id("inbox-audit-empty")).to_be_visible()
+
+
+async def test_an_admin_moves_someone_to_another_team_and_role(gateway: Any) -> None:
+    token = await gateway.add_worker("kim", "worker", PASSWORD)
+    async with beheer(gateway) as page:
+        kim = page.locator('li[data-account="kim"]')
+        await expect(kim).to_contain_text("hulpverlener · offline")
+        await kim.get_by_test_id("inbox-account-role-open").click()
+        await kim.get_by_test_id("inbox-account-new-role").select_option("admin")
+        await kim.get_by_test_id("inbox-account-new-team").fill("weekend")
+        await kim.get_by_test_id("inbox-account-role-save").click()
+        await expect(page.get_by_test_id("inbox-account-result")).to_contain_text(
+            "De rol en het team van kim zijn aangepast")
+        await expect(kim).to_contain_text("beheerder · team weekend · offline")
+        response = await gateway.client.get("/api/v1/admin/workers", headers={
+            "Authorization": f"Bearer {token}"})
+        assert response.status == 200  # kim is an admin now

@@ -158,3 +158,36 @@ async def test_an_admin_gives_a_new_password_and_a_new_token(gateway) -> None:
         response = await gateway.post(f"{WORKERS}/{path}", headers=admin,
                                       json={"password": "een-nieuw-wachtwoord"})
         assert response.status == 404, path
+
+
+async def test_an_admin_changes_someones_role_and_team_but_not_their_own_role(
+        gateway, sessions: sessionmaker) -> None:
+    admin, sam = await worker(gateway, "anna", "admin"), await worker(gateway, "sam")
+    listed = (await (await gateway.get(WORKERS, headers=admin)).json())["workers"]
+    ids = {w["name"]: w["id"] for w in listed}
+    assert (await gateway.get(WORKERS, headers=sam)).status == 403
+
+    made_admin = await gateway.post(f"{WORKERS}/{ids['sam']}/role", headers=admin,
+                                    json={"role": "admin", "team": " nacht "})
+
+    assert made_admin.status == 200
+    assert (await made_admin.json())["role"] == "admin"
+    assert (await made_admin.json())["team"] == "nacht"
+    assert (await gateway.get(WORKERS, headers=sam)).status == 200  # at once
+    back = await gateway.post(f"{WORKERS}/{ids['sam']}/role", headers=admin,
+                              json={"role": "worker", "team": None})
+    assert (await back.json())["team"] is None
+    assert (await gateway.get(WORKERS, headers=sam)).status == 403
+    own = await gateway.post(f"{WORKERS}/{ids['anna']}/role", headers=admin,
+                             json={"role": "worker", "team": None})
+    assert own.status == 409
+    for bad in ({"role": "baas", "team": None}, {"role": "worker"},
+                {"role": "worker", "team": "x" * 65}):
+        response = await gateway.post(f"{WORKERS}/{ids['sam']}/role", headers=admin, json=bad)
+        assert response.status == 400, bad
+    assert (await gateway.post(f"{WORKERS}/999/role", headers=admin,
+                               json={"role": "worker", "team": None})).status == 404
+    async with sessions() as session:
+        changes = (await session.execute(select(AuditEntry.target_worker_id).where(
+            AuditEntry.action == "change_account"))).scalars().all()
+    assert changes == [ids["sam"], ids["sam"]]

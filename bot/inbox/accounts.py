@@ -160,6 +160,22 @@ class Accounts:
                     WebSession.worker_id == worker_id))
             return worker
 
+    async def set_role_and_team(self, worker_id: int, role: str,
+                                team: str | None) -> Worker | None:
+        """Someone moves to another team or becomes (no longer) an admin; None when there is
+        no such account. Takes effect at their next request: the role is read every time."""
+        if role not in (Role.WORKER, Role.ADMIN):
+            raise AccountError("the role must be 'worker' or 'admin'")
+        if team is not None and len(team) > NAME_MAX:
+            raise AccountError(f"the team must be at most {NAME_MAX} characters")
+        async with self._sessions() as session, session.begin():
+            worker = await session.get(Worker, worker_id)
+            if worker is None:
+                return None
+            worker.role = role
+            worker.team = team or None
+            return worker
+
     async def set_password(self, worker_id: int, password: str) -> Worker | None:
         """A new password (forgotten, or given away); None when there is no such account.
         Ends the account's login sessions: whoever knew the old one is logged out."""

@@ -208,6 +208,17 @@ OPENAPI: dict[str, Any] = {
             "summary": "admins: let a deactivated account in again",
             "parameters": _WORKER_ID,
             "responses": {**_ACCOUNT, **_COMMON, "404": _error("unknown account")}}},
+        "/api/v1/admin/workers/{id}/role": {"post": {
+            "summary": "admins: another role and team for an account (not your own role); "
+                       "it applies at the account's next request",
+            "parameters": _WORKER_ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["role", "team"], "properties": {
+                    "role": {"type": "string", "enum": ["worker", "admin"]},
+                    "team": {"type": ["string", "null"], "maxLength": 64}}}}}},
+            "responses": {**_ACCOUNT, **_COMMON, "400": _error("unknown role, team too long"),
+                          "404": _error("unknown account"),
+                          "409": _error("your own role")}}},
         "/api/v1/admin/workers/{id}/password": {"post": {
             "summary": "admins: give an account a new password; its login sessions end",
             "parameters": _WORKER_ID, "requestBody": _body("Password"),

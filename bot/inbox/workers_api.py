@@ -83,6 +83,30 @@ class WorkersApi:
                  admin.id, worker_id, len(released))
         return web.json_response({**_worker_json(worker), "released": len(released)})
 
+    async def role(self, request: web.Request) -> web.Response:
+        """Another role and team: {"role", "team"} (team null or "" for none). Not your own
+        role: an admin could lock the last admin out."""
+        admin, _ = await authenticate(request, self._accounts)
+        require_admin(admin)
+        worker_id = int_id(request, "account")
+        body = await read_json_object(request)
+        role, team = body.get("role"), body.get("team")
+        if "team" not in body or not isinstance(role, str) or not (
+                team is None or isinstance(team, str)):
+            return json_error(400, "field 'role' must be a string and 'team' a string or null")
+        if worker_id == admin.id and role != admin.role:
+            return json_error(409, "you cannot change your own role")
+        try:
+            worker = await self._accounts.set_role_and_team(
+                worker_id, role, team.strip() if team else None)
+        except AccountError as error:
+            return json_error(400, str(error))
+        if worker is None:
+            return json_error(404, "unknown account")
+        await record(self._sessions, admin, "change_account", worker.id)
+        log.info("admin %d changed the role or team of account %d", admin.id, worker.id)
+        return web.json_response(_worker_json(worker))
+
     async def password(self, request: web.Request) -> web.Response:
         """Give an account a new password: {"password": ...}; its sessions end."""
         admin, _ = await authenticate(request, self._accounts)

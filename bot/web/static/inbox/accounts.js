@@ -48,11 +48,50 @@ export class AccountsView {
     if (own) return li;
     const actions = el("div", { class: "ib-account-actions" });
     if (account.active !== false) {
-      actions.append(this.passwordButton(li, account), this.tokenButton(account));
+      actions.append(this.roleButton(li, account), this.passwordButton(li, account),
+        this.tokenButton(account));
     }
     actions.append(this.switchButton(account));
     li.append(actions);
     return li;
+  }
+
+  /** Opens a small form in the row: another role or team (someone moves, or becomes an
+   * admin). Your own role is not offered: the server refuses it. */
+  roleButton(li, account) {
+    const button = el("button", { type: "button", class: "ib-button",
+      "data-testid": "inbox-account-role-open" }, [TEXT.accounts.changeRole]);
+    button.addEventListener("click", () => {
+      if (li.querySelector("form")) return;
+      const role = el("select", { class: "ib-input", "aria-label": TEXT.accounts.roleLabel(str(account.name)),
+        "data-testid": "inbox-account-new-role" }, ["worker", "admin"].map((value) =>
+        el("option", { value }, [TEXT.accounts.role[value]])));
+      role.value = str(account.role) || "worker";
+      const team = el("input", { class: "ib-input", type: "text", autocomplete: "off", maxlength: "64",
+        "aria-label": TEXT.accounts.teamLabel(str(account.name)), "data-testid": "inbox-account-new-team" });
+      team.value = str(account.team);
+      const form = el("form", { class: "ib-account-password", novalidate: true }, [role, team,
+        el("button", { type: "submit", class: "ib-button ib-button--primary",
+          "data-testid": "inbox-account-role-save" }, [TEXT.accounts.save])]);
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        setFormDisabled(form, true);
+        const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/role`,
+          { role: role.value, team: team.value.trim() || null });
+        setFormDisabled(form, false);
+        const status = byId("ib-account-result");
+        if (!result.ok) {
+          status.textContent = result.status === 400 && result.data && str(result.data.error)
+            ? TEXT.accounts.refused(str(result.data.error)) : errorText(result);
+          return;
+        }
+        status.textContent = TEXT.accounts.roleSet(str(account.name));
+        await this.load();
+      });
+      li.append(form);
+      role.focus();
+    });
+    return button;
   }
 
   /** Opens a small form in the row: the new password, told to them in person. */
