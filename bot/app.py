@@ -146,9 +146,9 @@ def _add_worker_routes(app: web.Application) -> None:
     app.router.add_get(api + "/admin/models", lambda r: r.app[MODELS].list(r))
     app.router.add_post(api + "/admin/models/activate", lambda r: r.app[MODELS].activate(r))
     app.router.add_get(api + "/admin/service", lambda r: r.app[SERVICE_RULES].get(r))
-    app.router.add_get(api + "/admin/audit", lambda r: r.app[AUDIT].entries(r))
     app.router.add_put(api + "/admin/service", lambda r: r.app[SERVICE_RULES].put(r))
     app.router.add_get(api + "/hours", lambda r: r.app[SERVICE_RULES].hours(r))
+    app.router.add_get(api + "/admin/audit", lambda r: r.app[AUDIT].entries(r))
     nlu = api + "/admin/nlu"
     app.router.add_get(nlu + "/review", lambda r: r.app[NLU_REVIEW].review(r))
     app.router.add_post(nlu + "/review/{id}/label", lambda r: r.app[NLU_REVIEW].label(r))
@@ -275,7 +275,7 @@ async def purge_expired(app: web.Application) -> None:
 
 async def _background_loops(app: web.Application) -> AsyncIterator[None]:
     """Retry unanswered messages, send notifications, waiting notices and re-notifications;
-    delete conversations past the retention period."""
+    read the admins' service rules again; delete conversations past the retention period."""
     tasks = [
         asyncio.create_task(_periodic("retry", RETRY_INTERVAL_S,
                                       lambda: app[SERVICE].retry_unanswered())),
