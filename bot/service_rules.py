@@ -19,7 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from bot.config import ConfigError, Settings, WeeklyHours, parse_exceptions, parse_opening_hours
 from bot.store.models import AuditEntry, ServiceSetting, Worker, utcnow
@@ -200,10 +202,21 @@ class LiveSettings:
         if self._sessions is None:
             raise RuntimeError("LiveSettings without a database cannot save rules")
         now = utcnow()
+        rows = [{"name": name, "value": str(value), "updated_at": now, "updated_by": worker.id}
+                for name, value in rules.as_json().items()]
         async with self._sessions() as session, session.begin():
-            for name, value in rules.as_json().items():
-                await session.merge(ServiceSetting(name=name, value=str(value), updated_at=now,
-                                                   updated_by=worker.id))
+            await session.execute(_upsert(session.bind.dialect.name, rows))
             session.add(AuditEntry(worker_id=worker.id, action="service_rules"))
         self._current = apply_rules(self._base, rules)
         self._change = RulesChange(now, worker.name)
+
+
+def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Insert:
+    """Insert the rules or overwrite them in one statement: two admins saving at once in two
+    processes cannot both insert the same rule (a read-then-write would fail on one)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ServiceSetting).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=[ServiceSetting.name],
+        set_={column: getattr(statement.excluded, column)
+              for column in ("value", "updated_at", "updated_by")})

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from bot.app import ACCOUNTS, init_app
 from bot.privacy import Privacy
 from bot.rasa.client import RasaClient
+from bot.service_rules import LiveSettings, read_rules
 from bot.signing import sign
 from bot.store import repository
 from bot.store.db import create_engine, session_factory
 from bot.store.migrate import downgrade, upgrade
-from bot.store.models import Message, utcnow
+from bot.store.models import Message, Role, ServiceSetting, Worker, utcnow
 from tests.conftest import free_port, make_settings
 from tests.outbox_race import handoff_checks_taken, posts_per_notification, sends_per_request
 from tests.privacy_seed import CONVERSATION_TABLES, rows_per_table, seed_conversation
@@ -148,3 +149,28 @@ async def test_retention_keeps_a_conversation_whose_young_person_writes_during_t
     finally:
         await engine.dispose()
     assert "ben er weer" in texts and len(texts) == 3
+
+
+async def test_admins_saving_service_rules_at_once_in_two_processes_both_succeed_on_postgresql(
+        pg_url: str) -> None:
+    await asyncio.to_thread(upgrade, pg_url)
+    engines = [create_engine(pg_url) for _ in range(2)]
+    try:
+        sessions = [session_factory(engine) for engine in engines]
+        async with sessions[0]() as session, session.begin():
+            admin = Worker(name="anna", role=Role.ADMIN, api_token_hash="h")
+            session.add(admin)
+        processes = [LiveSettings(make_settings(), factory) for factory in sessions]
+        rules = [read_rules({"opening_hours": hours, "holidays": "", "oncall_webhook_url": "",
+                             "retention_days": 30}) for hours in ("ma 09:00-17:00",
+                                                                   "di 09:00-17:00")]
+        await asyncio.gather(*(process.save(rule, admin)
+                               for process, rule in zip(processes, rules, strict=True)))
+        await processes[0].refresh()
+        async with sessions[0]() as session:
+            stored = (await session.execute(select(ServiceSetting))).scalars().all()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert len(stored) == 4  # one row per rule, whoever saved last
+    assert processes[0].current.opening_hours_spec in ("ma 09:00-17:00", "di 09:00-17:00")
