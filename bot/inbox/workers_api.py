@@ -101,11 +101,7 @@ class WorkersApi:
                 worker_id, role, team.strip() if team else None)
         except AccountError as error:
             return json_error(400, str(error))
-        if worker is None:
-            return json_error(404, "unknown account")
-        await record(self._sessions, admin, "change_account", worker.id)
-        log.info("admin %d changed the role or team of account %d", admin.id, worker.id)
-        return web.json_response(_worker_json(worker))
+        return await self._changed(admin, worker, "change_account")
 
     async def password(self, request: web.Request) -> web.Response:
         """Give an account a new password: {"password": ...}; its sessions end."""
@@ -119,11 +115,7 @@ class WorkersApi:
             worker = await self._accounts.set_password(int_id(request, "account"), password)
         except AccountError as error:
             return json_error(400, str(error))
-        if worker is None:
-            return json_error(404, "unknown account")
-        await record(self._sessions, admin, "new_password", worker.id)
-        log.info("admin %d set a new password for account %d", admin.id, worker.id)
-        return web.json_response(_worker_json(worker))
+        return await self._changed(admin, worker, "new_password")
 
     async def token(self, request: web.Request) -> web.Response:
         """Replace an account's API token; the new one is in the answer, and only there."""
@@ -142,10 +134,14 @@ class WorkersApi:
         admin, _ = await authenticate(request, self._accounts)
         require_admin(admin)
         worker = await self._accounts.set_active(int_id(request, "account"), True)
+        return await self._changed(admin, worker, "activate_account")
+
+    async def _changed(self, admin: Worker, worker: Worker | None, action: str) -> web.Response:
+        """404 for an unknown account; else the change in the audit log and the account now."""
         if worker is None:
             return json_error(404, "unknown account")
-        await record(self._sessions, admin, "activate_account", worker.id)
-        log.info("admin %d activated account %d", admin.id, worker.id)
+        await record(self._sessions, admin, action, worker.id)
+        log.info("admin %d: %s for account %d", admin.id, action, worker.id)
         return web.json_response(_worker_json(worker))
 
 

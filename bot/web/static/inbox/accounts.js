@@ -59,70 +59,67 @@ export class AccountsView {
   /** Opens a small form in the row: another role or team (someone moves, or becomes an
    * admin). Your own role is not offered: the server refuses it. */
   roleButton(li, account) {
-    const button = el("button", { type: "button", class: "ib-button",
-      "data-testid": "inbox-account-role-open" }, [TEXT.accounts.changeRole]);
-    button.addEventListener("click", () => {
-      if (li.querySelector("form")) return;
-      const role = el("select", { class: "ib-input", "aria-label": TEXT.accounts.roleLabel(str(account.name)),
-        "data-testid": "inbox-account-new-role" }, ["worker", "admin"].map((value) =>
-        el("option", { value }, [TEXT.accounts.role[value]])));
-      role.value = str(account.role) || "worker";
-      const team = el("input", { class: "ib-input", type: "text", autocomplete: "off", maxlength: "64",
-        "aria-label": TEXT.accounts.teamLabel(str(account.name)), "data-testid": "inbox-account-new-team" });
-      team.value = str(account.team);
-      const form = el("form", { class: "ib-account-password", novalidate: true }, [role, team,
-        el("button", { type: "submit", class: "ib-button ib-button--primary",
-          "data-testid": "inbox-account-role-save" }, [TEXT.accounts.save])]);
-      form.addEventListener("submit", async (event) => {
-        event.preventDefault();
-        setFormDisabled(form, true);
-        const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/role`,
-          { role: role.value, team: team.value.trim() || null });
-        setFormDisabled(form, false);
-        const status = byId("ib-account-result");
-        if (!result.ok) {
-          status.textContent = result.status === 400 && result.data && str(result.data.error)
-            ? TEXT.accounts.refused(str(result.data.error)) : errorText(result);
-          return;
-        }
-        status.textContent = TEXT.accounts.roleSet(str(account.name));
+    return this.rowFormButton(li, account, {
+      open: TEXT.accounts.changeRole, testid: "role", path: "role",
+      fields: () => {
+        const role = el("select", { class: "ib-input", "aria-label": TEXT.accounts.roleLabel(str(account.name)),
+          "data-testid": "inbox-account-new-role" }, ["worker", "admin"].map((value) =>
+          el("option", { value }, [TEXT.accounts.role[value]])));
+        role.value = str(account.role) || "worker";
+        const team = el("input", { class: "ib-input", type: "text", autocomplete: "off", maxlength: "64",
+          "aria-label": TEXT.accounts.teamLabel(str(account.name)), "data-testid": "inbox-account-new-team" });
+        team.value = str(account.team);
+        return { inputs: [role, team], body: () => ({ role: role.value, team: team.value.trim() || null }) };
+      },
+      done: async () => {
+        byId("ib-account-result").textContent = TEXT.accounts.roleSet(str(account.name));
         await this.load();
-      });
-      li.append(form);
-      role.focus();
+      },
     });
-    return button;
   }
 
   /** Opens a small form in the row: the new password, told to them in person. */
   passwordButton(li, account) {
+    return this.rowFormButton(li, account, {
+      open: TEXT.accounts.newPassword, testid: "password", path: "password",
+      fields: () => {
+        const input = el("input", { class: "ib-input", type: "password", autocomplete: "new-password",
+          "aria-label": TEXT.accounts.newPasswordLabel(str(account.name)),
+          "data-testid": "inbox-account-new-password" });
+        return { inputs: [input], body: () => ({ password: input.value }) };
+      },
+      done: (form) => {
+        form.remove();
+        byId("ib-account-result").textContent = TEXT.accounts.passwordSet(str(account.name));
+      },
+    });
+  }
+
+  /** A button that opens one small form in the account's row and POSTs it to
+   * `…/{id}/{path}`; a refusal is told under the list, `done(form)` follows a success. */
+  rowFormButton(li, account, { open, testid, path, fields, done }) {
     const button = el("button", { type: "button", class: "ib-button",
-      "data-testid": "inbox-account-password-open" }, [TEXT.accounts.newPassword]);
+      "data-testid": `inbox-account-${testid}-open` }, [open]);
     button.addEventListener("click", () => {
       if (li.querySelector("form")) return;
-      const input = el("input", { class: "ib-input", type: "password", autocomplete: "new-password",
-        "aria-label": TEXT.accounts.newPasswordLabel(str(account.name)),
-        "data-testid": "inbox-account-new-password" });
-      const form = el("form", { class: "ib-account-password", novalidate: true }, [input,
+      const { inputs, body } = fields();
+      const form = el("form", { class: "ib-account-password", novalidate: true }, [...inputs,
         el("button", { type: "submit", class: "ib-button ib-button--primary",
-          "data-testid": "inbox-account-password-save" }, [TEXT.accounts.save])]);
+          "data-testid": `inbox-account-${testid}-save` }, [TEXT.accounts.save])]);
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         setFormDisabled(form, true);
-        const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/password`,
-          { password: input.value });
+        const result = await this.api.post(`${WORKERS}/${encodeURIComponent(account.id)}/${path}`, body());
         setFormDisabled(form, false);
-        const status = byId("ib-account-result");
         if (!result.ok) {
-          status.textContent = result.status === 400 && result.data && str(result.data.error)
+          byId("ib-account-result").textContent = result.status === 400 && result.data && str(result.data.error)
             ? TEXT.accounts.refused(str(result.data.error)) : errorText(result);
           return;
         }
-        form.remove();
-        status.textContent = TEXT.accounts.passwordSet(str(account.name));
+        await done(form);
       });
       li.append(form);
-      input.focus();
+      inputs[0].focus();
     });
     return button;
   }
